@@ -1,0 +1,137 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const apps = ['command-api', 'query-api', 'projectors', 'sagas', 'embedded'];
+
+/** An app may not import another app: they talk over HTTP, NATS and the event store only. */
+const appBoundaries = apps
+  .filter((app) => app !== 'embedded')
+  .map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: apps
+                .filter((other) => other !== app)
+                .flatMap((other) => [`**/apps/${other}/**`, `apps/${other}/**`]),
+              message: 'Apps never import each other (DESIGN.md §2).',
+            },
+          ],
+        },
+      ],
+    },
+  }));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'storefront/**', '.tally/**', '*.js', '*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  ...tseslint.configs.stylisticTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-extraneous-class': ['error', { allowWithDecorator: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-definitions': 'off',
+      '@typescript-eslint/no-invalid-void-type': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/apps/**', 'apps/**'], message: 'Libraries never import apps.' },
+            {
+              group: ['../../libs/**', '../../../libs/**', '../../../../libs/**'],
+              message: 'Import a lib through its @tally/* entry point.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  ...appBoundaries,
+  {
+    files: ['apps/embedded/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The domain is pure: no framework, no I/O, no clock (DESIGN.md §2, §5).
+    files: ['libs/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@nestjs/*',
+                'pg',
+                'pg-*',
+                '@electric-sql/*',
+                'nats',
+                '@eventstore/*',
+                'fastify',
+                'pino',
+                'prom-client',
+                'rxjs',
+                'zod',
+              ],
+              message: 'libs/domain is pure: no frameworks or I/O libraries.',
+            },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'crypto',
+                'http',
+                'net',
+                'os',
+                'child_process',
+                'events',
+                'stream',
+                'util',
+              ],
+              message: 'libs/domain is pure: no Node built-ins.',
+            },
+            {
+              group: ['@tally/*', '**/libs/**', '**/apps/**'],
+              message: 'libs/domain imports nothing but itself.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'Time comes in on the command (DESIGN.md §5).' },
+        { name: 'process', message: 'libs/domain is pure.' },
+        { name: 'setTimeout', message: 'libs/domain is pure.' },
+        { name: 'crypto', message: 'Ids come in on the command (DESIGN.md §5).' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'libs/domain is deterministic.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.contract.ts', 'libs/testing/**/*.ts', 'tools/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,46 @@
+import type { DomainCommand, Money } from '../../shared';
+
+/** A shopper starts a cart, as a guest (`customerId` null) or signed in. */
+export type OpenCart = DomainCommand<
+  'OpenCart',
+  { readonly cartId: string; readonly customerId: string | null; readonly currency: string }
+>;
+
+/**
+ * Put `quantity` units of a product in the cart (added to an existing line of the same SKU).
+ * `name` and `unitPrice` come from the catalog read model at the edge, never from inside `decide`.
+ */
+export type AddCartItem = DomainCommand<
+  'AddCartItem',
+  {
+    readonly cartId: string;
+    readonly sku: string;
+    readonly name: string;
+    readonly quantity: number;
+    readonly unitPrice: Money;
+  }
+>;
+
+/** Set a line's quantity (1..99). */
+export type ChangeCartItemQuantity = DomainCommand<
+  'ChangeCartItemQuantity',
+  { readonly cartId: string; readonly sku: string; readonly quantity: number }
+>;
+
+/** Take a line out of the cart. */
+export type RemoveCartItem = DomainCommand<
+  'RemoveCartItem',
+  { readonly cartId: string; readonly sku: string }
+>;
+
+/** Empty the cart. */
+export type ClearCart = DomainCommand<'ClearCart', { readonly cartId: string }>;
+
+/** Freeze the cart for an order; it accepts no change afterwards. */
+export type CheckOutCart = DomainCommand<
+  'CheckOutCart',
+  { readonly cartId: string; readonly orderId: string }
+>;
+
+export type CartCommand =
+  OpenCart | AddCartItem | ChangeCartItemQuantity | RemoveCartItem | ClearCart | CheckOutCart;

@@ -1,0 +1,67 @@
+import type { DomainEvent, Money } from '../../shared';
+
+/** A line of a cart as frozen at checkout: the price snapshot the order is placed with. */
+export interface CartLineSnapshot {
+  readonly sku: string;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  readonly lineTotal: Money;
+}
+
+/** A cart was opened, for a guest (`customerId` null) or a customer. */
+export type CartOpened = DomainEvent<
+  'CartOpened',
+  { readonly cartId: string; readonly customerId: string | null; readonly currency: string }
+>;
+
+/** `quantity` units of `sku` went into the cart at `unitPrice` (the line's price from now on). */
+export type CartItemAdded = DomainEvent<
+  'CartItemAdded',
+  {
+    readonly cartId: string;
+    readonly sku: string;
+    readonly name: string;
+    readonly quantity: number;
+    readonly unitPrice: Money;
+  }
+>;
+
+/** A line's quantity was set. */
+export type CartItemQuantityChanged = DomainEvent<
+  'CartItemQuantityChanged',
+  {
+    readonly cartId: string;
+    readonly sku: string;
+    readonly quantity: number;
+    readonly previousQuantity: number;
+  }
+>;
+
+/** A line was taken out. */
+export type CartItemRemoved = DomainEvent<
+  'CartItemRemoved',
+  { readonly cartId: string; readonly sku: string }
+>;
+
+/** Every line was taken out. */
+export type CartCleared = DomainEvent<'CartCleared', { readonly cartId: string }>;
+
+/** The cart was frozen for `orderId` with these lines and total. */
+export type CartCheckedOut = DomainEvent<
+  'CartCheckedOut',
+  {
+    readonly cartId: string;
+    readonly orderId: string;
+    readonly lines: readonly CartLineSnapshot[];
+    readonly total: Money;
+  }
+>;
+
+export type CartEvent =
+  CartOpened | CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartCleared | CartCheckedOut;
+
+export const cartStreamId = (cartId: string): string => `cart-${cartId}`;
+
+/** Business limits of a cart. */
+export const CART_LIMITS = { minQuantity: 1, maxQuantity: 99, maxLines: 100 } as const;
