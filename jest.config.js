@@ -20,7 +20,9 @@ const moduleNameMapper = {
 
 const base = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc },
+  // NestJS 12 ships ES modules only; SWC compiles them (and our TypeScript) to CommonJS for Jest.
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  transformIgnorePatterns: ['/node_modules/.+\.cjs$', '/node_modules/@electric-sql/'],
   moduleNameMapper,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
