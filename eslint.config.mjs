@@ -48,6 +48,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-definitions': 'off',
       '@typescript-eslint/no-invalid-void-type': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // Nest's options types are classes, but its API is designed to take object literals.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       'no-restricted-imports': [
         'error',
         {

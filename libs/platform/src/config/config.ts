@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const url = (schemes: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with scheme ${schemes.join(' or ')}`,
+    );
+
+/** Every environment variable Tally reads. Unknown TALLY_* variables are rejected to catch typos. */
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  TALLY_DATA_DIR: z.string().min(1).default('./.tally'),
+  NATS_URL: url(['nats', 'tls']).optional(),
+  EVENTSTORE_URL: url(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']).optional(),
+  OPENSEARCH_URL: url(['http', 'https']).optional(),
+  STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  STOREFRONT_PORT: port(3000),
+  COMMAND_API_PORT: port(3001),
+  QUERY_API_PORT: port(3002),
+  PROJECTORS_PORT: port(3003),
+  SAGAS_PORT: port(3004),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
+  TALLY_SEED: z.enum(['auto', 'off']).default('auto'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+const TALLY_VARIABLES = new Set(Object.keys(configSchema.shape).filter((key) => key.startsWith('TALLY_')));
+
+/** Validated configuration. `mode` is `embedded` (PGlite, in-process bus) unless DATABASE_URL is set. */
+export type AppConfig = z.infer<typeof configSchema> & { readonly mode: 'embedded' | 'full' };
+
+/** The configuration is unusable; `problems` names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws {@link ConfigError} naming every bad or unknown variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable means "not set", as operators expect from `FOO= npm start`.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const problems: string[] = [];
+  for (const key of Object.keys(present)) {
+    if (key.startsWith('TALLY_') && !TALLY_VARIABLES.has(key)) problems.push(`${key}: unknown setting`);
+  }
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return { ...parsed.data, mode: parsed.data.DATABASE_URL ? 'full' : 'embedded' };
+}

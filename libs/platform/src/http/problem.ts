@@ -1,0 +1,47 @@
+/** One bad input field: a dotted path (`shippingAddress.country`, `items.0.quantity`) and why. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An RFC 9457 problem details body as Tally sends it. */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly instance?: string;
+  /** Stable, machine-readable error code (e.g. `VALIDATION_FAILED`, `CART_ALREADY_CHECKED_OUT`). */
+  readonly code: string;
+  /** Every bad field, for 400 responses (and for domain errors about one field). */
+  readonly errors?: readonly FieldProblem[];
+  readonly correlationId?: string;
+}
+
+/**
+ * An error that already knows its HTTP problem. Anything the edge rejects before the domain runs
+ * (validation, preconditions, waiting for a projection) throws one of these.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly errors?: readonly FieldProblem[],
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'HttpProblem';
+  }
+}
+
+/** 400: the request does not match its schema; `errors` lists every bad field. */
+export class ValidationProblem extends HttpProblem {
+  constructor(errors: readonly FieldProblem[], detail = 'The request has invalid fields.') {
+    super(400, 'VALIDATION_FAILED', 'Invalid request', detail, errors);
+  }
+}
+
+export const problemType = (code: string): string =>
+  `urn:tally:problem:${code.toLowerCase().replace(/_/g, '-')}`;

@@ -1,0 +1,24 @@
+import { isUuid, uuidv7 } from './uuidv7';
+
+describe('uuidv7', () => {
+  it('produces RFC 9562 version 7 ids', () => {
+    const id = uuidv7();
+    expect(isUuid(id)).toBe(true);
+    expect(id[14]).toBe('7');
+    expect(['8', '9', 'a', 'b']).toContain(id[19]);
+  });
+
+  it('encodes the millisecond timestamp in the first 48 bits', () => {
+    const at = Date.UTC(2026, 10, 21, 12, 0, 0, 123);
+    const id = uuidv7(at);
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
+  });
+
+  it('keeps ids strictly increasing within one millisecond', () => {
+    const at = Date.UTC(2030, 0, 1);
+    const ids = Array.from({ length: 5000 }, () => uuidv7(at));
+    const sorted = [...ids].sort();
+    expect(ids).toEqual(sorted);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
