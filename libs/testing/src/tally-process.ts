@@ -1,0 +1,337 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createTestDatabase } from './test-database';
+
+/** The four apps, as built under `dist/apps/<app>/src/main.js`. */
+export type TallyApp = 'command-api' | 'query-api' | 'projectors' | 'sagas' | 'embedded';
+
+/** Base URLs (`http://127.0.0.1:<port>`) of a running Tally, and how to stop it. */
+export interface RunningTally {
+  readonly commandApi: string;
+  readonly queryApi: string;
+  readonly projectors: string;
+  readonly sagas: string;
+  /** Embedded mode: the PGlite data directory. Full mode: undefined. */
+  readonly dataDir?: string;
+  /** Full mode: the fresh database every process uses. Embedded mode: undefined. */
+  readonly databaseUrl?: string;
+  /** Everything the processes wrote so far, stdout and stderr interleaved, prefixed by app name. */
+  output(): string;
+  /** SIGTERM to every process (SIGKILL after a timeout), then removes the temp dir or drops the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment for every process (wins over the harness's defaults). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Seed the demo catalog on first start (TALLY_SEED=auto); default false (TALLY_SEED=off). */
+  readonly seed?: boolean;
+  /** How long to wait for every `/readyz` (and `waitForOutput`); default 60 s. */
+  readonly readyTimeoutMs?: number;
+  /** Also wait until the combined output matches this (e.g. the embedded banner printed after seeding). */
+  readonly waitForOutput?: RegExp;
+  /** Embedded mode: reuse this data directory (kept on stop) instead of a fresh temp dir (removed on stop). */
+  readonly dataDir?: string;
+  /** Full mode: use this database (kept on stop) instead of a fresh one (dropped on stop). */
+  readonly databaseUrl?: string;
+}
+
+const STOP_TIMEOUT_MS = 10_000;
+const MAX_OUTPUT_CHARS = 2_000_000;
+
+/** The repository root: the nearest ancestor holding the `tally` package.json. */
+export function repoRoot(from: string = __dirname): string {
+  let dir = from;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+      if (name === 'tally') return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`No tally package.json above ${from}`);
+    dir = parent;
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not allocate a port'));
+      });
+    });
+  });
+}
+
+/** One spawned, built Tally process with its captured output. */
+export class TallyProcess {
+  private buffer = '';
+  private readonly child: ChildProcess;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+
+  constructor(
+    readonly app: TallyApp,
+    env: Readonly<Record<string, string>>,
+  ) {
+    const root = repoRoot();
+    const main = join(root, 'dist', 'apps', app, 'src', 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` first`);
+    this.child = spawn(process.execPath, [main], {
+      cwd: root,
+      // Only what a shell needs: a stray DATABASE_URL or TALLY_* in the test's environment must not leak in.
+      env: { ...inherited(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const capture = (chunk: Buffer) => {
+      this.buffer += chunk.toString('utf8');
+      if (this.buffer.length > MAX_OUTPUT_CHARS) this.buffer = this.buffer.slice(-MAX_OUTPUT_CHARS / 2);
+    };
+    this.child.stdout?.on('data', capture);
+    this.child.stderr?.on('data', capture);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        resolve(code ?? signal ?? 'unknown');
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string {
+    return this.buffer;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. Resolves with the exit code/signal. */
+  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<number | string> {
+    if (!this.running) return this.exited;
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        if (this.running) {
+          this.buffer += `\n[harness] ${this.app} did not stop within ${timeoutMs} ms: SIGKILL\n`;
+          this.child.kill('SIGKILL');
+        }
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([this.exited, killed]);
+    clearTimeout(timer);
+    return this.exited;
+  }
+}
+
+function inherited(): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
+    const value = process.env[key];
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept;
+}
+
+/**
+ * Spawns one built app (`node dist/apps/<app>/src/main.js`) with exactly `env` (plus PATH). For tests that
+ * expect the process to exit (bad configuration) or that manage readiness themselves.
+ */
+export function spawnTally(app: TallyApp, env: Readonly<Record<string, string>>): TallyProcess {
+  return new TallyProcess(app, env);
+}
+
+/** Resolves when every URL answers 200 (and the output matches `waitFor`), or rejects naming what is missing. */
+async function waitUntilReady(
+  processes: readonly TallyProcess[],
+  urls: readonly string[],
+  timeoutMs: number,
+  waitFor: RegExp | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(urls);
+  const describe = () =>
+    processes.map((p) => `--- ${p.app} (pid ${p.pid ?? '?'}) output ---\n${tail(p.output())}`).join('\n');
+  for (;;) {
+    const dead = processes.find((p) => !p.running);
+    if (dead) {
+      const code = await dead.exited;
+      throw new Error(`${dead.app} exited (${String(code)}) before it was ready\n${describe()}`);
+    }
+    await Promise.all(
+      [...pending].map(async (url) => {
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+          await response.body?.cancel();
+          if (response.status === 200) pending.delete(url);
+        } catch {
+          // Not listening yet.
+        }
+      }),
+    );
+    const matched = !waitFor || processes.some((p) => waitFor.test(p.output()));
+    if (pending.size === 0 && matched) return;
+    if (Date.now() > deadline) {
+      const missing = [...pending, ...(matched ? [] : [`output matching ${String(waitFor)}`])];
+      throw new Error(`Not ready after ${timeoutMs} ms: ${missing.join(', ')}\n${describe()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function tail(text: string, lines = 60): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+interface Ports {
+  commandApi: number;
+  queryApi: number;
+  projectors: number;
+  sagas: number;
+  storefront: number;
+}
+
+async function allocatePorts(): Promise<Ports> {
+  const taken = new Set<number>();
+  const next = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  return {
+    commandApi: await next(),
+    queryApi: await next(),
+    projectors: await next(),
+    sagas: await next(),
+    storefront: await next(),
+  };
+}
+
+function baseEnv(ports: Ports, options: StartOptions): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    COMMAND_API_PORT: String(ports.commandApi),
+    QUERY_API_PORT: String(ports.queryApi),
+    PROJECTORS_PORT: String(ports.projectors),
+    SAGAS_PORT: String(ports.sagas),
+    STOREFRONT_PORT: String(ports.storefront),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'test',
+    TALLY_SEED: options.seed ? 'auto' : 'off',
+    ...options.env,
+  };
+}
+
+function urlsOf(ports: Ports) {
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  return {
+    commandApi: url(ports.commandApi),
+    queryApi: url(ports.queryApi),
+    projectors: url(ports.projectors),
+    sagas: url(ports.sagas),
+  };
+}
+
+async function stopAll(processes: readonly TallyProcess[]): Promise<void> {
+  await Promise.all(processes.map((p) => p.stop()));
+}
+
+/**
+ * Embedded mode: one `dist/apps/embedded` process on PGlite in a fresh temp TALLY_DATA_DIR, on random free
+ * ports, no DATABASE_URL. Resolves once every app's `/readyz` answers 200.
+ */
+export async function startEmbedded(options: StartOptions = {}): Promise<RunningTally> {
+  const ports = await allocatePorts();
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tally-e2e-'));
+  const env = { ...baseEnv(ports, options), TALLY_DATA_DIR: dataDir };
+  const urls = urlsOf(ports);
+  const cleanup = () => {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const processes = [spawnTally('embedded', env)];
+  try {
+    await waitUntilReady(
+      processes,
+      Object.values(urls).map((url) => `${url}/readyz`),
+      options.readyTimeoutMs ?? 60_000,
+      options.waitForOutput,
+    );
+  } catch (error) {
+    await stopAll(processes);
+    cleanup();
+    throw error;
+  }
+  return {
+    ...urls,
+    dataDir,
+    output: () => processes.map((p) => p.output()).join(''),
+    async stop() {
+      await stopAll(processes);
+      cleanup();
+    },
+  };
+}
+
+/**
+ * Full mode: command-api, query-api, projectors and sagas as four processes on one fresh PostgreSQL
+ * database (from {@link createTestDatabase}), on random free ports. Resolves once every `/readyz` answers 200.
+ */
+export async function startFull(options: StartOptions = {}): Promise<RunningTally> {
+  const ports = await allocatePorts();
+  const database = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? database?.url ?? '';
+  const env = { ...baseEnv(ports, options), DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4' };
+  const urls = urlsOf(ports);
+  const apps = ['command-api', 'query-api', 'projectors', 'sagas'] as const;
+  const processes: TallyProcess[] = [];
+  const cleanup = async () => {
+    await stopAll(processes);
+    await database?.drop();
+  };
+  try {
+    for (const app of apps) processes.push(spawnTally(app, env));
+    await waitUntilReady(
+      processes,
+      Object.values(urls).map((url) => `${url}/readyz`),
+      options.readyTimeoutMs ?? 60_000,
+      options.waitForOutput,
+    );
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return {
+    ...urls,
+    databaseUrl,
+    output: () => processes.map((p) => prefixLines(p.app, p.output())).join('\n'),
+    stop: cleanup,
+  };
+}
+
+function prefixLines(prefix: string, text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => `[${prefix}] ${line}`)
+    .join('\n');
+}
