@@ -1,1 +1,4 @@
+// The pure domain of Tally: shared decider vocabulary and one entry per bounded context.
 export * from './shared';
+export * from './catalog';
+export * from './inventory';
