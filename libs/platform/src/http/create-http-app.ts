@@ -9,7 +9,6 @@ import { uuidv7, isUuid } from '../ids/uuidv7';
 import { NestPinoLogger } from '../logging/logger';
 import { APP_CONFIG, EVENT_STORE, LOGGER, METRICS_REGISTRY, READINESS_CHECKS, SQL_CLIENT } from '../tokens';
 import { ProblemDetailsFilter, sendProblem } from './problem-details.filter';
-import { HttpProblem } from './problem';
 
 /** Largest request body accepted, in bytes (bad-input contract: bodies over 100 kB get a 413 problem). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -119,18 +118,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   fastify.setErrorHandler((error, request, reply) => {
     sendProblem(reply, request, error, logger);
   });
-  fastify.setNotFoundHandler((request, reply) => {
-    sendProblem(
-      reply,
-      request,
-      new HttpProblem(
-        404,
-        'ROUTE_NOT_FOUND',
-        'Not found',
-        `No route ${request.method} ${request.url.split('?')[0]}`,
-      ),
-      logger,
-    );
-  });
+  // Unknown routes: Nest installs its own not-found handler at init (a second one makes Fastify throw);
+  // it raises a NotFoundException, which ProblemDetailsFilter turns into a ROUTE_NOT_FOUND problem.
   return app;
 }

@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  NotFoundException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type ProblemDetails, problemType, HttpProblem } from './problem';
@@ -57,6 +63,19 @@ export function toProblem(error: unknown): {
   }
   const fastifyError = asFastifyError(error);
   if (fastifyError) return { problem: fastifyProblem(fastifyError), headers: {} };
+  // Tally code throws HttpProblem, so a Nest NotFoundException comes from the router: no such route.
+  if (error instanceof NotFoundException) {
+    return {
+      problem: {
+        type: problemType('ROUTE_NOT_FOUND'),
+        title: 'Not found',
+        status: 404,
+        detail: error.message.replace(/^Cannot (\w+) /, 'No route $1 '),
+        code: 'ROUTE_NOT_FOUND',
+      },
+      headers: {},
+    };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return {

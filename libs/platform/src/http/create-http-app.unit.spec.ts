@@ -1,0 +1,71 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { SqlClient } from '@tally/database';
+import type { EventStore } from '@tally/event-store';
+import pino from 'pino';
+import { loadConfig } from '../config/config';
+import type { Infrastructure } from '../infrastructure';
+import { createHttpApp } from './create-http-app';
+
+@Controller('ping')
+class PingController {
+  @Get()
+  ping(): { pong: true } {
+    return { pong: true };
+  }
+}
+
+@Module({ controllers: [PingController] })
+class PingModule {}
+
+const infrastructure = (query: SqlClient['query']): Infrastructure => ({
+  config: loadConfig({}),
+  sql: { query } as SqlClient,
+  eventStore: {} as EventStore,
+  logger: pino({ level: 'silent' }),
+  close: () => Promise.resolve(),
+});
+
+describe('createHttpApp', () => {
+  let app: NestFastifyApplication;
+
+  afterEach(async () => {
+    await app.close();
+  });
+
+  // Regression: a second not-found handler made Fastify throw at init, so no app could start.
+  it('initialises and answers an unknown route with a ROUTE_NOT_FOUND problem', async () => {
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+      imports: [PingModule],
+    });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+
+    const ping = await app.inject({ method: 'GET', url: '/ping' });
+    expect(ping.json()).toEqual({ pong: true });
+    const missing = await app.inject({ method: 'GET', url: '/nowhere?x=1' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toContain('application/problem+json');
+    expect(missing.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', instance: '/nowhere?x=1' });
+  });
+
+  it('reports readiness from its checks', async () => {
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.reject(new Error('database down'))),
+      imports: [PingModule],
+    });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      status: 'not_ready',
+      checks: [{ name: 'database', status: 'failing' }],
+    });
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
