@@ -2,3 +2,4 @@
 export * from './shared';
 export * from './catalog';
 export * from './inventory';
+export * from './cart';

@@ -42,5 +42,6 @@ export type CheckOutCart = DomainCommand<
   { readonly cartId: string; readonly orderId: string }
 >;
 
+/** Every command the cart decider accepts. */
 export type CartCommand =
   OpenCart | AddCartItem | ChangeCartItemQuantity | RemoveCartItem | ClearCart | CheckOutCart;

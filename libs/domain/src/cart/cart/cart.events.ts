@@ -58,9 +58,11 @@ export type CartCheckedOut = DomainEvent<
   }
 >;
 
+/** Every event of a cart stream. */
 export type CartEvent =
   CartOpened | CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartCleared | CartCheckedOut;
 
+/** The stream of a cart: `cart-<cartId>`. */
 export const cartStreamId = (cartId: string): string => `cart-${cartId}`;
 
 /** Business limits of a cart. */

@@ -38,6 +38,7 @@ export type UnpublishProduct = DomainCommand<'UnpublishProduct', { readonly sku:
 /** A merchant retires the product for good; it can never be sold again. */
 export type DiscontinueProduct = DomainCommand<'DiscontinueProduct', { readonly sku: string }>;
 
+/** Every command the product decider accepts. */
 export type ProductCommand =
   | CreateProduct
   | ChangeProductPrice

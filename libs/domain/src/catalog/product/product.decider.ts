@@ -21,7 +21,7 @@ import {
   ProductNotFound,
   ProductPriceCurrencyMismatch,
 } from './product.errors';
-import type { ProductDetailsChanged, ProductEvent } from './product.events';
+import type { ProductEvent } from './product.events';
 import type { ChangeableProduct, DiscontinuedProduct, ProductState, PublishedProduct } from './product.state';
 
 /** Longest product name the catalog accepts, in UTF-16 code units. */
@@ -123,20 +123,18 @@ function changeDetails({ data }: ChangeProductDetails, state: ProductState): Pro
   assertValidDetails(data);
   const current = product.details;
   // Only what actually differs is recorded, so that projections and auditors see real changes only.
-  const changed: { -readonly [K in keyof ProductDetailsChanged['data']]: ProductDetailsChanged['data'][K] } =
-    {
-      sku: product.sku,
-    };
-  if (data.name !== undefined && data.name !== current.name) changed.name = data.name;
+  const changes: { -readonly [K in keyof ProductDetails]?: ProductDetails[K] } = {};
+  if (data.name !== undefined && data.name !== current.name) changes.name = data.name;
   if (data.description !== undefined && data.description !== current.description) {
-    changed.description = data.description;
+    changes.description = data.description;
   }
-  if (data.category !== undefined && data.category !== current.category) changed.category = data.category;
+  if (data.category !== undefined && data.category !== current.category) changes.category = data.category;
   if (data.attributes !== undefined && !sameAttributes(data.attributes, current.attributes)) {
-    changed.attributes = data.attributes;
+    changes.attributes = data.attributes;
   }
-  if (data.images !== undefined && !sameImages(data.images, current.images)) changed.images = data.images;
-  return Object.keys(changed).length === 1 ? [] : [{ type: 'ProductDetailsChanged', data: changed }];
+  if (data.images !== undefined && !sameImages(data.images, current.images)) changes.images = data.images;
+  if (Object.keys(changes).length === 0) return [];
+  return [{ type: 'ProductDetailsChanged', data: { sku: product.sku, ...changes } }];
 }
 
 function decide(command: ProductCommand, state: ProductState): ProductEvent[] {

@@ -28,6 +28,7 @@ export type ProductUnpublished = DomainEvent<'ProductUnpublished', { readonly sk
 /** The product was retired for good. */
 export type ProductDiscontinued = DomainEvent<'ProductDiscontinued', { readonly sku: string }>;
 
+/** Every event of a product stream. */
 export type ProductEvent =
   | ProductCreated
   | ProductPriceChanged
@@ -36,4 +37,5 @@ export type ProductEvent =
   | ProductUnpublished
   | ProductDiscontinued;
 
+/** The stream of a product: `product-<sku>`. */
 export const productStreamId = (sku: string): string => `product-${sku}`;

@@ -30,5 +30,6 @@ export type CommitStockReservation = DomainCommand<
   { readonly sku: string; readonly orderId: string }
 >;
 
+/** Every command the stock-item decider accepts. */
 export type StockItemCommand =
   ReceiveStock | AdjustStock | ReserveStock | ReleaseStockReservation | CommitStockReservation;

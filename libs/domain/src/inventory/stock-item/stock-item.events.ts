@@ -39,6 +39,7 @@ export type StockReservationCommitted = DomainEvent<
   { readonly sku: string; readonly orderId: string; readonly quantity: number }
 >;
 
+/** Every event of a stock stream. */
 export type StockItemEvent =
   | StockReceived
   | StockAdjusted
@@ -47,4 +48,5 @@ export type StockItemEvent =
   | StockReservationReleased
   | StockReservationCommitted;
 
+/** The stream of a SKU's stock: `stock-<sku>`. */
 export const stockStreamId = (sku: string): string => `stock-${sku}`;

@@ -1,0 +1,244 @@
+import { assertNever, isCurrencyCode, isUnitPriceAmount, multiplyMoney } from '../../shared';
+import type { Decider, Money } from '../../shared';
+import type {
+  AddCartItem,
+  CartCommand,
+  ChangeCartItemQuantity,
+  CheckOutCart,
+  OpenCart,
+  RemoveCartItem,
+} from './cart.commands';
+import {
+  CartAlreadyCheckedOut,
+  CartAlreadyExists,
+  CartCurrencyMismatch,
+  CartEmpty,
+  CartItemQuantityOutOfRange,
+  CartLineLimitReached,
+  CartLineNotFound,
+  CartLineQuantityExceeded,
+  CartNotFound,
+  InvalidCartCurrency,
+  InvalidCartItemPrice,
+} from './cart.errors';
+import { CART_LIMITS } from './cart.events';
+import type { CartEvent, CartLineSnapshot } from './cart.events';
+import type { ActiveCart, CartLine, CartState, CheckedOutCart } from './cart.state';
+
+const initialState: CartState = { status: 'none' };
+
+/** What a shopper sees of a cart: its lines with their totals, in the order first added, and the total. */
+export interface CartView {
+  readonly cartId: string;
+  readonly customerId: string | null;
+  readonly status: 'open' | 'checked_out';
+  /** The order the cart was checked out for; null while open. */
+  readonly orderId: string | null;
+  readonly currency: string;
+  readonly lines: readonly CartLineSnapshot[];
+  /** Units over all lines. */
+  readonly itemCount: number;
+  /** Sum of the line totals, in the cart currency (zero for an empty cart). */
+  readonly total: Money;
+}
+
+function lineSnapshot(line: CartLine): CartLineSnapshot {
+  return {
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    lineTotal: multiplyMoney(line.unitPrice, line.quantity),
+  };
+}
+
+function viewOf(cart: ActiveCart | CheckedOutCart): CartView {
+  const lines = cart.lines.map(lineSnapshot);
+  return {
+    cartId: cart.cartId,
+    customerId: cart.customerId,
+    status: cart.status,
+    orderId: cart.status === 'checked_out' ? cart.orderId : null,
+    currency: cart.currency,
+    lines,
+    itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
+    total: { amount: lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency: cart.currency },
+  };
+}
+
+/**
+ * The cart as a shopper sees it, or null when it was never opened. Each line total is unit price times
+ * quantity; the cart total is their sum. Checkout freezes exactly these lines and this total.
+ */
+export function cartView(state: CartState): CartView | null {
+  return state.status === 'none' ? null : viewOf(state);
+}
+
+const isCartQuantity = (quantity: number): boolean =>
+  Number.isSafeInteger(quantity) &&
+  quantity >= CART_LIMITS.minQuantity &&
+  quantity <= CART_LIMITS.maxQuantity;
+
+/** The cart, or CartNotFound. */
+function existing(state: CartState, cartId: string): ActiveCart | CheckedOutCart {
+  if (state.status === 'none') throw new CartNotFound(cartId);
+  return state;
+}
+
+/** The cart, or CartNotFound / CartAlreadyCheckedOut. */
+function open(state: CartState, cartId: string): ActiveCart {
+  const cart = existing(state, cartId);
+  if (cart.status === 'checked_out') throw new CartAlreadyCheckedOut(cart.cartId, cart.orderId);
+  return cart;
+}
+
+function findLine(cart: ActiveCart, sku: string): CartLine | undefined {
+  return cart.lines.find((line) => line.sku === sku);
+}
+
+function openCart({ data }: OpenCart, state: CartState): CartEvent[] {
+  if (state.status !== 'none') throw new CartAlreadyExists(data.cartId);
+  if (!isCurrencyCode(data.currency)) throw new InvalidCartCurrency(data.currency);
+  return [
+    {
+      type: 'CartOpened',
+      data: { cartId: data.cartId, customerId: data.customerId, currency: data.currency },
+    },
+  ];
+}
+
+function addItem({ data }: AddCartItem, state: CartState): CartEvent[] {
+  const cart = open(state, data.cartId);
+  const { sku, name, quantity, unitPrice } = data;
+  if (!isCartQuantity(quantity)) throw new CartItemQuantityOutOfRange(quantity);
+  if (unitPrice.currency !== cart.currency) throw new CartCurrencyMismatch(cart.currency, unitPrice.currency);
+  // Capped like catalog prices, which also keeps every line and cart total a safe integer.
+  if (!isUnitPriceAmount(unitPrice.amount)) throw new InvalidCartItemPrice(unitPrice.amount);
+  const line = findLine(cart, sku);
+  if (line !== undefined && line.quantity + quantity > CART_LIMITS.maxQuantity) {
+    throw new CartLineQuantityExceeded(sku, line.quantity, quantity);
+  }
+  if (line === undefined && cart.lines.length >= CART_LIMITS.maxLines)
+    throw new CartLineLimitReached(cart.cartId);
+  return [
+    {
+      type: 'CartItemAdded',
+      data: {
+        cartId: cart.cartId,
+        sku,
+        name,
+        quantity,
+        unitPrice: { amount: unitPrice.amount, currency: unitPrice.currency },
+      },
+    },
+  ];
+}
+
+function changeQuantity({ data }: ChangeCartItemQuantity, state: CartState): CartEvent[] {
+  const cart = open(state, data.cartId);
+  const { sku, quantity } = data;
+  if (!isCartQuantity(quantity)) throw new CartItemQuantityOutOfRange(quantity);
+  const line = findLine(cart, sku);
+  if (line === undefined) throw new CartLineNotFound(sku);
+  if (line.quantity === quantity) return [];
+  return [
+    {
+      type: 'CartItemQuantityChanged',
+      data: { cartId: cart.cartId, sku, quantity, previousQuantity: line.quantity },
+    },
+  ];
+}
+
+function removeItem({ data }: RemoveCartItem, state: CartState): CartEvent[] {
+  const cart = open(state, data.cartId);
+  if (findLine(cart, data.sku) === undefined) throw new CartLineNotFound(data.sku);
+  return [{ type: 'CartItemRemoved', data: { cartId: cart.cartId, sku: data.sku } }];
+}
+
+function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
+  const cart = existing(state, data.cartId);
+  if (cart.status === 'checked_out') {
+    // Checkout retried by the saga after a redelivery: already done.
+    if (cart.orderId === data.orderId) return [];
+    throw new CartAlreadyCheckedOut(cart.cartId, cart.orderId);
+  }
+  if (cart.lines.length === 0) throw new CartEmpty(cart.cartId);
+  const lines = cart.lines.map(lineSnapshot);
+  const total = {
+    amount: lines.reduce((sum, line) => sum + line.lineTotal.amount, 0),
+    currency: cart.currency,
+  };
+  return [{ type: 'CartCheckedOut', data: { cartId: cart.cartId, orderId: data.orderId, lines, total } }];
+}
+
+function decide(command: CartCommand, state: CartState): CartEvent[] {
+  switch (command.type) {
+    case 'OpenCart':
+      return openCart(command, state);
+    case 'AddCartItem':
+      return addItem(command, state);
+    case 'ChangeCartItemQuantity':
+      return changeQuantity(command, state);
+    case 'RemoveCartItem':
+      return removeItem(command, state);
+    case 'ClearCart': {
+      const cart = open(state, command.data.cartId);
+      return cart.lines.length === 0 ? [] : [{ type: 'CartCleared', data: { cartId: cart.cartId } }];
+    }
+    case 'CheckOutCart':
+      return checkOut(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: CartState, event: CartEvent): CartState {
+  if (event.type === 'CartOpened') {
+    const { cartId, customerId, currency } = event.data;
+    return { status: 'open', cartId, customerId, currency, lines: [] };
+  }
+  // Every other event changes an open cart; on any other state (an inconsistent history) it changes nothing.
+  if (state.status !== 'open') return state;
+  switch (event.type) {
+    case 'CartItemAdded': {
+      const { sku, name, quantity, unitPrice } = event.data;
+      const line = state.lines.find((l) => l.sku === sku);
+      const lines =
+        line === undefined
+          ? [...state.lines, { sku, name, quantity, unitPrice }]
+          : state.lines.map((l) =>
+              l.sku === sku ? { sku, name, quantity: l.quantity + quantity, unitPrice } : l,
+            );
+      return { ...state, lines };
+    }
+    case 'CartItemQuantityChanged': {
+      const { sku, quantity } = event.data;
+      return { ...state, lines: state.lines.map((l) => (l.sku === sku ? { ...l, quantity } : l)) };
+    }
+    case 'CartItemRemoved':
+      return { ...state, lines: state.lines.filter((l) => l.sku !== event.data.sku) };
+    case 'CartCleared':
+      return { ...state, lines: [] };
+    case 'CartCheckedOut':
+      return { ...state, status: 'checked_out', orderId: event.data.orderId };
+    default: {
+      // Compile-time exhaustiveness only: an event type this code does not know leaves the state as it is.
+      const _unknown: never = event;
+      return state;
+    }
+  }
+}
+
+/**
+ * A shopping cart as a pure decider over stream `cart-<cartId>`.
+ *
+ * Opened once in one currency; lines are added (merged by SKU, at most 99 units each and 100 lines),
+ * changed, removed or cleared; checkout freezes the lines and total for one order, after which the cart
+ * accepts no change. A checkout retried for the same order changes nothing.
+ */
+export const cartDecider = {
+  initialState,
+  decide,
+  evolve,
+  isTerminal: (state: CartState): boolean => state.status === 'checked_out',
+} satisfies Decider<CartCommand, CartEvent, CartState>;

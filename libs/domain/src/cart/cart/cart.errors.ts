@@ -1,0 +1,96 @@
+import { AggregateNotFoundError, IllegalStateError, UnprocessableCommandError } from '../../shared';
+import { CART_LIMITS } from './cart.events';
+
+/** `OpenCart` for a cart id that is already in use. */
+export class CartAlreadyExists extends IllegalStateError {
+  readonly code = 'CART_ALREADY_EXISTS';
+  constructor(cartId: string) {
+    super(`Cart ${cartId} already exists`);
+  }
+}
+
+/** A cart currency that is not a 3-letter uppercase ISO-4217 code. */
+export class InvalidCartCurrency extends UnprocessableCommandError {
+  readonly code = 'INVALID_CART_CURRENCY';
+  constructor(currency: string) {
+    super(`Cart currency must be a 3-letter uppercase ISO-4217 code, got "${currency}"`, 'currency');
+  }
+}
+
+/** A command about a cart that was never opened. */
+export class CartNotFound extends AggregateNotFoundError {
+  readonly code = 'CART_NOT_FOUND';
+  constructor(cartId: string) {
+    super(`Cart ${cartId} does not exist`);
+  }
+}
+
+/** A change to a cart that was already checked out (or a checkout for another order). */
+export class CartAlreadyCheckedOut extends IllegalStateError {
+  readonly code = 'CART_ALREADY_CHECKED_OUT';
+  constructor(cartId: string, orderId: string) {
+    super(`Cart ${cartId} was checked out for order ${orderId} and accepts no change`);
+  }
+}
+
+/** A quantity to add or set that is not a whole number from 1 to 99. */
+export class CartItemQuantityOutOfRange extends UnprocessableCommandError {
+  readonly code = 'CART_ITEM_QUANTITY_OUT_OF_RANGE';
+  constructor(quantity: number) {
+    super(
+      `Quantity must be a whole number from ${CART_LIMITS.minQuantity} to ${CART_LIMITS.maxQuantity}, got ${quantity}`,
+      'quantity',
+    );
+  }
+}
+
+/** An item priced in another currency than the cart's. */
+export class CartCurrencyMismatch extends UnprocessableCommandError {
+  readonly code = 'CART_CURRENCY_MISMATCH';
+  constructor(cartCurrency: string, itemCurrency: string) {
+    super(`Cart is in ${cartCurrency}, the item is priced in ${itemCurrency}`, 'unitPrice.currency');
+  }
+}
+
+/** A unit price that is not a positive whole number of minor units (at most 10,000,000,000). */
+export class InvalidCartItemPrice extends UnprocessableCommandError {
+  readonly code = 'INVALID_CART_ITEM_PRICE';
+  constructor(amount: number) {
+    super(`Unit price must be a positive whole number of minor units, got ${amount}`, 'unitPrice.amount');
+  }
+}
+
+/** Adding units to a line would take it above 99. */
+export class CartLineQuantityExceeded extends IllegalStateError {
+  readonly code = 'CART_LINE_QUANTITY_EXCEEDED';
+  constructor(sku: string, current: number, added: number) {
+    super(
+      `Line ${sku} holds ${current}; adding ${added} exceeds the maximum of ${CART_LIMITS.maxQuantity}`,
+      'quantity',
+    );
+  }
+}
+
+/** A new line in a cart that already has 100 lines. */
+export class CartLineLimitReached extends IllegalStateError {
+  readonly code = 'CART_LINE_LIMIT_REACHED';
+  constructor(cartId: string) {
+    super(`Cart ${cartId} already has the maximum of ${CART_LIMITS.maxLines} lines`);
+  }
+}
+
+/** Changing or removing a SKU that is not in the cart. */
+export class CartLineNotFound extends AggregateNotFoundError {
+  readonly code = 'CART_LINE_NOT_FOUND';
+  constructor(sku: string) {
+    super(`No line for ${sku} in the cart`, 'sku');
+  }
+}
+
+/** Checking out a cart without lines. */
+export class CartEmpty extends IllegalStateError {
+  readonly code = 'CART_EMPTY';
+  constructor(cartId: string) {
+    super(`Cart ${cartId} is empty`);
+  }
+}

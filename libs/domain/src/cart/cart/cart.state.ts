@@ -1,0 +1,36 @@
+import type { Money } from '../../shared';
+
+/** One product in a cart: the latest name and unit price added for its SKU, and how many units. */
+export interface CartLine {
+  readonly sku: string;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+}
+
+/** No `CartOpened` yet. */
+export interface NoCart {
+  readonly status: 'none';
+}
+
+/** What every opened cart carries. `lines` are in the order their SKU was first added. */
+export interface CartData {
+  readonly cartId: string;
+  readonly customerId: string | null;
+  readonly currency: string;
+  readonly lines: readonly CartLine[];
+}
+
+/** Open: the shopper may add, change and remove lines. */
+export interface ActiveCart extends CartData {
+  readonly status: 'open';
+}
+
+/** Frozen for an order: accepts no change. */
+export interface CheckedOutCart extends CartData {
+  readonly status: 'checked_out';
+  readonly orderId: string;
+}
+
+/** A cart, as a union by status. */
+export type CartState = NoCart | ActiveCart | CheckedOutCart;
