@@ -87,7 +87,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: new NestPinoLogger(logger),
   });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): runStandalone and the embedded launcher own SIGINT/SIGTERM (onShutdown) and call
+  // app.close(), which runs the same hooks. Nest's own handler would re-raise the signal once the app is
+  // closed and kill the process before the database is closed.
   app.useGlobalFilters(new ProblemDetailsFilter(logger));
 
   const fastify = app.getHttpAdapter().getInstance();

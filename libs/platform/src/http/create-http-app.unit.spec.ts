@@ -51,6 +51,19 @@ describe('createHttpApp', () => {
     expect(missing.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', instance: '/nowhere?x=1' });
   });
 
+  // Regression: Nest's signal handler re-raised SIGTERM after closing the app, killing the process before
+  // runStandalone closed the database.
+  it('leaves SIGINT and SIGTERM to the launcher', async () => {
+    const before = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+      imports: [PingModule],
+    });
+    await app.init();
+    expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+  });
+
   it('reports readiness from its checks', async () => {
     app = await createHttpApp({
       name: 'test',
