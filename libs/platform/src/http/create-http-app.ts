@@ -8,7 +8,7 @@ import type { Infrastructure } from '../infrastructure';
 import { uuidv7, isUuid } from '../ids/uuidv7';
 import { NestPinoLogger } from '../logging/logger';
 import { APP_CONFIG, EVENT_STORE, LOGGER, METRICS_REGISTRY, READINESS_CHECKS, SQL_CLIENT } from '../tokens';
-import { ProblemDetailsFilter, sendProblem } from './problem-details.filter';
+import { ProblemDetailsFilter } from './problem-details.filter';
 
 /** Largest request body accepted, in bytes (bad-input contract: bodies over 100 kB get a 413 problem). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -116,10 +116,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
       );
     }
   });
-  // Errors raised by Fastify itself (body parsing, size limit) never reach Nest's filters.
-  fastify.setErrorHandler((error, request, reply) => {
-    sendProblem(reply, request, error, logger);
-  });
+  // Errors raised by Fastify itself (body parsing, size limit) reach ProblemDetailsFilter through the error
+  // handler Nest installs at init (a second one here would only be overridden, with a warning).
   // Unknown routes: Nest installs its own not-found handler at init (a second one makes Fastify throw);
   // it raises a NotFoundException, which ProblemDetailsFilter turns into a ROUTE_NOT_FOUND problem.
   return app;

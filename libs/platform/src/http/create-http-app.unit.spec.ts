@@ -1,4 +1,4 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { SqlClient } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
@@ -12,6 +12,11 @@ class PingController {
   @Get()
   ping(): { pong: true } {
     return { pong: true };
+  }
+
+  @Post()
+  echo(@Body() body: unknown): unknown {
+    return body;
   }
 }
 
@@ -62,6 +67,30 @@ describe('createHttpApp', () => {
     });
     await app.init();
     expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+  });
+
+  // Regression: Nest wraps Fastify's body errors in an HttpException, which mapped to a generic HTTP_400.
+  it('answers malformed and oversized bodies with problems naming the body', async () => {
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+      imports: [PingModule],
+    });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const post = (payload: string) =>
+      app.inject({ method: 'POST', url: '/ping', headers: { 'content-type': 'application/json' }, payload });
+
+    expect((await post('{"a":')).json()).toMatchObject({
+      status: 400,
+      code: 'MALFORMED_JSON',
+      errors: [{ field: '(body)' }],
+    });
+    expect((await post(JSON.stringify({ a: 'x'.repeat(110 * 1024) }))).json()).toMatchObject({
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+    });
+    expect((await post('{"a":1}')).json()).toEqual({ a: 1 });
   });
 
   it('reports readiness from its checks', async () => {

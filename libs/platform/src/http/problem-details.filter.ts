@@ -61,7 +61,9 @@ export function toProblem(error: unknown): {
       headers: {},
     };
   }
-  const fastifyError = asFastifyError(error);
+  // Nest's Fastify adapter wraps Fastify's own 4xx errors (body parsing, size limit) in an HttpException.
+  const fastifyError =
+    asFastifyError(error) ?? (error instanceof HttpException ? asFastifyError(error.cause) : undefined);
   if (fastifyError) return { problem: fastifyProblem(fastifyError), headers: {} };
   // Tally code throws HttpProblem, so a Nest NotFoundException comes from the router: no such route.
   if (error instanceof NotFoundException) {
