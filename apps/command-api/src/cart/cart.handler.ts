@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { SqlClient } from '@tally/database';
+import { type AddCartItem, type CartCommand, cartDecider, cartStreamId } from '@tally/domain';
+import { APP_CONFIG, type AppConfig, HttpProblem, SQL_CLIENT } from '@tally/platform';
+import { getProduct, waitForProjections } from '@tally/read-models';
+import type { CommandContext } from '../shared/command-edge';
+import { Decide, type CommandOutcome } from '../shared/decide.command';
+import { inRequestTerms } from '../shared/domain-error-fields';
+import { COMMUTING_RETRY } from '../shared/retry-policy';
+
+/** Adding units commutes with other additions; setting a quantity or removing a line does not. */
+const COMMUTING: ReadonlySet<CartCommand['type']> = new Set(['AddCartItem']);
+
+/**
+ * Cart writes: cart commands are decided by `cartDecider` against stream `cart-<cartId>`. Adding an item
+ * first prices it from the catalog read model (DESIGN.md §5: prices come in on the command).
+ */
+@Injectable()
+export class CartHandler {
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Prices `quantity` units of `sku` from the catalog, then adds them. */
+  async addItem(
+    item: { readonly cartId: string; readonly sku: string; readonly quantity: number },
+    context: CommandContext,
+  ): Promise<CommandOutcome> {
+    if (context.consistencyToken !== undefined) {
+      const caughtUp = await waitForProjections(this.sql, ['catalog'], context.consistencyToken, {
+        timeoutMs: this.config.CONSISTENCY_TIMEOUT_MS,
+      });
+      if (!caughtUp) {
+        throw new HttpProblem(
+          503,
+          'CONSISTENCY_TIMEOUT',
+          'Catalog not yet consistent',
+          `The catalog did not reach the Tally-Consistency token within ${this.config.CONSISTENCY_TIMEOUT_MS} ms; retry shortly.`,
+          [{ field: 'header.Tally-Consistency', message: 'not reached by the catalog yet' }],
+          { 'retry-after': '1' },
+        );
+      }
+    }
+    const product = await getProduct(this.sql, item.sku);
+    if (!product) {
+      throw new HttpProblem(422, 'UNKNOWN_SKU', 'Unknown SKU', `No product with SKU ${item.sku} exists.`, [
+        { field: 'sku', message: 'is not a product in the catalog' },
+      ]);
+    }
+    if (product.status !== 'published') {
+      throw new HttpProblem(
+        409,
+        'PRODUCT_NOT_AVAILABLE',
+        'Product not available',
+        `Product ${item.sku} is ${product.status} and cannot be added to a cart.`,
+        [{ field: 'sku', message: `is ${product.status}, not published` }],
+      );
+    }
+    const command: AddCartItem = {
+      type: 'AddCartItem',
+      data: { ...item, name: product.name, unitPrice: product.price },
+      metadata: context.metadata,
+    };
+    return this.execute(command, context);
+  }
+
+  async execute(command: CartCommand, context: CommandContext): Promise<CommandOutcome> {
+    try {
+      return await this.commandBus.execute(
+        new Decide(cartDecider, cartStreamId(command.data.cartId), command, {
+          expectedVersion: context.expectedVersion,
+          retry: COMMUTING.has(command.type) ? COMMUTING_RETRY : undefined,
+        }),
+      );
+    } catch (error) {
+      throw inRequestTerms(error, {
+        byCode: { CART_NOT_FOUND: 'path.cartId', CART_ALREADY_CHECKED_OUT: 'path.cartId' },
+        byField: {
+          // The SKU is in the body when adding and in the path otherwise.
+          sku: command.type === 'AddCartItem' ? 'sku' : 'path.sku',
+          // The price comes from the product the client named.
+          'unitPrice.currency': 'sku',
+          'unitPrice.amount': 'sku',
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CommandMetadata } from '@tally/domain';
+import { HttpProblem, LOGGER, type Logger, uuidv7 } from '@tally/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { resolveActor } from './actor';
+import { CLOCK, type Clock } from './clock';
+import { etag, parseCommandHeaders } from './command-headers';
+import type { CommandOutcome } from './decide.command';
+import { deterministicCommandId, requestFingerprint } from './fingerprint';
+import { IdempotencyStore, type StoredResponse } from './idempotency.store';
+
+/** What a controller needs to build and run a command. */
+export interface CommandContext {
+  /** commandId, correlationId (= the request's correlation id), causationId, actor, occurredAt. */
+  readonly metadata: CommandMetadata;
+  /** From `If-Match`. */
+  readonly expectedVersion: number | undefined;
+  /** From `Tally-Consistency`: read models consulted while building the command must have passed it. */
+  readonly consistencyToken: string | undefined;
+}
+
+/** A successful command response: status, JSON body, and the stream outcome that becomes its headers. */
+export interface CommandReply {
+  readonly status: 200 | 201;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly outcome: CommandOutcome;
+  /** For 201: where the created resource is read (query-api). */
+  readonly location?: string;
+}
+
+/**
+ * Runs one command request at the HTTP edge: reads the command headers (`If-Match`, `Idempotency-Key`,
+ * `Tally-Consistency`), builds the command metadata, honours the idempotency key, and sends the success
+ * with `ETag` and `Tally-Consistency`. Errors propagate to the problem-details filter.
+ */
+@Injectable()
+export class CommandEdge {
+  constructor(
+    private readonly idempotency: IdempotencyStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    work: (context: CommandContext) => Promise<CommandReply>,
+  ): Promise<void> {
+    const headers = parseCommandHeaders(request.headers);
+    const actor = resolveActor(request);
+    const key = headers.idempotencyKey;
+    const fingerprint = requestFingerprint({
+      method: request.method,
+      url: request.url,
+      body: request.body,
+      ifMatch: headers.expectedVersion,
+    });
+    const context: CommandContext = {
+      metadata: {
+        commandId: key === undefined ? uuidv7() : deterministicCommandId(actor.id, key, fingerprint),
+        correlationId: request.id,
+        // An HTTP command is caused by its request.
+        causationId: request.id,
+        actor,
+        occurredAt: this.clock.now().toISOString(),
+      },
+      expectedVersion: headers.expectedVersion,
+      consistencyToken: headers.consistencyToken,
+    };
+
+    if (key === undefined) {
+      send(reply, toResponse(await work(context)));
+      return;
+    }
+
+    const claim = await this.idempotency.claim(actor.id, key, fingerprint);
+    switch (claim.kind) {
+      case 'replay':
+        send(reply, claim.response, { 'idempotent-replayed': 'true' });
+        return;
+      case 'in_progress':
+        throw new HttpProblem(
+          409,
+          'IDEMPOTENCY_KEY_IN_PROGRESS',
+          'Idempotency key in use',
+          'A request with this Idempotency-Key is still running; retry it later.',
+          [{ field: 'header.Idempotency-Key', message: 'its first request is still running' }],
+          { 'retry-after': '1' },
+        );
+      case 'mismatch':
+        throw new HttpProblem(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'Idempotency key reused',
+          'This Idempotency-Key was used for a different request; use a new key for a new request.',
+          [{ field: 'header.Idempotency-Key', message: 'was used for a different request' }],
+        );
+      case 'claimed':
+        break;
+    }
+
+    let response: StoredResponse;
+    try {
+      response = toResponse(await work(context));
+    } catch (error) {
+      // Failures write no event, so the key is freed and a retry is decided afresh.
+      await this.idempotency.release(actor.id, key, claim.claimId).catch((releaseError: unknown) => {
+        this.logger.warn({ err: releaseError, correlationId: request.id }, 'idempotency key not released');
+      });
+      throw error;
+    }
+    try {
+      await this.idempotency.complete(actor.id, key, claim.claimId, response);
+    } catch (error) {
+      // The command took effect; a retry after the lease runs again and is recognised by its command id.
+      this.logger.warn({ err: error, correlationId: request.id }, 'idempotency result not recorded');
+    }
+    send(reply, response);
+  }
+}
+
+function toResponse({ status, body, outcome, location }: CommandReply): StoredResponse {
+  return {
+    status,
+    body,
+    headers: {
+      etag: etag(outcome.version),
+      'tally-consistency': outcome.checkpoint,
+      ...(location === undefined ? {} : { location }),
+    },
+  };
+}
+
+function send(reply: FastifyReply, response: StoredResponse, extra: Record<string, string> = {}): void {
+  void reply
+    .status(response.status)
+    .headers({ ...response.headers, ...extra })
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(response.body);
+}

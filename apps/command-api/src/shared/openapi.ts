@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { consistencyTokenHeader, idempotencyKeyHeader, ifMatchHeader } from './command-headers';
+
+/** One endpoint, described from the same zod schemas that validate it. */
+export interface ApiOperation {
+  readonly method: 'post' | 'patch' | 'delete';
+  /** OpenAPI path template, e.g. `/api/v1/products/{sku}`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Default true when `body` is given. */
+  readonly bodyRequired?: boolean;
+  readonly success: { readonly status: 200 | 201; readonly description: string; readonly schema: z.ZodType };
+  /** Problem statuses besides 400 (always possible), e.g. 404, 409, 412, 422. */
+  readonly problems: readonly number[];
+  /** Reads a read model while building the command, so `Tally-Consistency` applies. */
+  readonly readsReadModels?: boolean;
+}
+
+const problemSchema = z
+  .object({
+    type: z.string().meta({ example: 'urn:tally:problem:validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().meta({ description: 'Stable machine-readable code', example: 'VALIDATION_FAILED' }),
+    errors: z
+      .array(
+        z.object({
+          field: z
+            .string()
+            .meta({ example: 'price.amount', description: 'Body field, or `path.x` / `header.X`' }),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+    correlationId: z.string().optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'Invalid request: malformed JSON or headers, or fields that fail validation (each listed in `errors`)',
+  404: 'Unknown resource',
+  409: 'Not allowed in the current state, a concurrent modification, or an idempotency key still in use',
+  412: 'If-Match does not match the current version',
+  413: 'Body larger than 100 kB',
+  415: 'Body is not application/json',
+  422: 'Well-formed but unprocessable (e.g. unknown SKU, reused idempotency key)',
+  503: 'The read models did not reach the Tally-Consistency token in time',
+};
+
+/** JSON Schema 2020-12 (what OpenAPI 3.1 uses) of what a client sends. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    reused: 'inline',
+  });
+  return json;
+}
+
+function headerParameter(name: string, schema: z.ZodType) {
+  const json = schemaOf(schema, 'input');
+  return { name, in: 'header', required: false, description: json.description, schema: json };
+}
+
+/** The OpenAPI 3.1 document of command-api. */
+export function buildOpenApiDocument(operations: readonly ApiOperation[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of operations) {
+    const parameters: unknown[] = [];
+    for (const [name, schema] of Object.entries(operation.params?.shape ?? {})) {
+      parameters.push({ name, in: 'path', required: true, schema: schemaOf(schema as z.ZodType, 'input') });
+    }
+    parameters.push(headerParameter('Idempotency-Key', idempotencyKeyHeader));
+    parameters.push(headerParameter('If-Match', ifMatchHeader));
+    if (operation.readsReadModels)
+      parameters.push(headerParameter('Tally-Consistency', consistencyTokenHeader));
+    parameters.push({
+      name: 'X-Correlation-Id',
+      in: 'header',
+      required: false,
+      description: 'Echoed back and recorded in the events; generated when absent',
+      schema: { type: 'string' },
+    });
+
+    const successHeaders: Record<string, unknown> = {
+      ETag: {
+        description: 'Strong entity tag of the stream version, e.g. `"3"`',
+        schema: { type: 'string' },
+      },
+      'Tally-Consistency': {
+        description: 'Consistency token: send it to query-api to read your write',
+        schema: { type: 'string' },
+      },
+    };
+    if (operation.success.status === 201) {
+      successHeaders.Location = {
+        description: 'Where to read the created resource',
+        schema: { type: 'string' },
+      };
+    }
+    const responses: Record<string, unknown> = {
+      [operation.success.status]: {
+        description: operation.success.description,
+        headers: successHeaders,
+        content: { 'application/json': { schema: schemaOf(operation.success.schema, 'output') } },
+      },
+    };
+    const problemStatuses = [...new Set([400, 413, 415, ...operation.problems])].sort();
+    for (const status of problemStatuses) {
+      responses[status] = {
+        description: PROBLEM_TEXT[status] ?? 'Problem',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+
+    const path = (paths[operation.path] ??= {});
+    path[operation.method] = {
+      operationId: operation.operationId,
+      summary: operation.summary,
+      tags: [operation.tag],
+      parameters,
+      ...(operation.body
+        ? {
+            requestBody: {
+              required: operation.bodyRequired ?? true,
+              content: { 'application/json': { schema: schemaOf(operation.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tally command API',
+      version: '1',
+      description:
+        'Commands that change Tally: catalog, inventory and carts. Every success carries the stream version ' +
+        '(`ETag`) and a consistency token (`Tally-Consistency`); every error is an RFC 9457 problem.',
+    },
+    paths,
+    components: { schemas: { Problem: schemaOf(problemSchema, 'output') } },
+  };
+}
