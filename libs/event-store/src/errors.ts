@@ -17,4 +17,9 @@ export class ConcurrencyError extends Error {
 /** The events handed to `append` are not valid (empty batch, duplicate ids within the batch, ...). */
 export class InvalidAppendError extends Error {
   readonly code = 'INVALID_APPEND';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidAppendError';
+  }
 }

@@ -1,0 +1,149 @@
+import { migrate, PgliteSqlClient, type SqlClient } from '@tally/database';
+import { createTestSchema, type TestSchema } from '@tally/testing';
+import { Registry } from 'prom-client';
+import { START } from '../event-store.port';
+import {
+  type EventStoreFixture,
+  eventStoreContract,
+  type HeldTransaction,
+  newEvent,
+  streamId,
+} from '../event-store.contract';
+import type { NewEvent } from '../event-store.port';
+import { eventStoreMigrations } from './event-store.migrations';
+import { registerEventStoreMetrics } from './event-store.metrics';
+import { PostgresEventStore } from './postgres-event-store';
+
+async function postgresFixture(): Promise<
+  EventStoreFixture & { schema: TestSchema; store: PostgresEventStore }
+> {
+  const schema = await createTestSchema('event_store', 12);
+  await migrate(schema.client, [eventStoreMigrations]);
+  const store = new PostgresEventStore(schema.client, { pollIntervalMs: 250 });
+  const stores = [store];
+  return {
+    schema,
+    store,
+    connect() {
+      const writer = new PostgresEventStore(schema.connect(1));
+      stores.push(writer);
+      return Promise.resolve(writer);
+    },
+    holdOpenTransaction: (stream, event) => holdOpenTransaction(schema.connect(1), stream, event),
+    async teardown() {
+      await Promise.all(stores.map((each) => each.close()));
+      await schema.drop();
+    },
+  };
+}
+
+/** Inserts `event` in a transaction on `client` (its own connection) and keeps it open until `commit`. */
+async function holdOpenTransaction(
+  client: SqlClient,
+  stream: string,
+  event: NewEvent,
+): Promise<HeldTransaction> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let inserted!: () => void;
+  const insertDone = new Promise<void>((resolve) => (inserted = resolve));
+  const done = client.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO events (event_id, stream_id, version, type, data, metadata)
+       VALUES ($1, $2, 1, $3, $4, $5)`,
+      [event.eventId, stream, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
+    );
+    inserted();
+    await released;
+  });
+  await Promise.race([insertDone, done]);
+  return {
+    async commit() {
+      release();
+      await done;
+    },
+  };
+}
+
+eventStoreContract('PostgreSQL', postgresFixture);
+
+// Starting PGlite takes seconds, so its tests share one in-memory database; the contract never assumes an
+// empty store (every test uses fresh stream ids and event types).
+let pglite: Promise<PgliteSqlClient> | undefined;
+afterAll(async () => {
+  await (await pglite)?.close();
+});
+
+eventStoreContract(
+  'PGlite',
+  async () => {
+    pglite ??= PgliteSqlClient.open().then(async (client) => {
+      await migrate(client, [eventStoreMigrations]);
+      return client;
+    });
+    const store = new PostgresEventStore(await pglite, { pollIntervalMs: 250 });
+    return { store, teardown: () => store.close() };
+  },
+  {
+    // One connection serialises the 16 writers; a tenth of the events proves the same properties.
+    scale: 0.1,
+    skip: { heldTransaction: 'PGlite has a single connection, so no second transaction can be held open' },
+  },
+);
+
+describe('PostgresEventStore on PostgreSQL', () => {
+  let fixture: Awaited<ReturnType<typeof postgresFixture>>;
+
+  beforeEach(async () => {
+    fixture = await postgresFixture();
+  });
+  afterEach(async () => {
+    await fixture.teardown();
+  });
+
+  it('has START as head checkpoint while empty', async () => {
+    expect(await fixture.store.headCheckpoint()).toBe(START);
+    expect(await fixture.store.readAll({ limit: 10 })).toEqual({ events: [], next: START });
+  });
+
+  it('reports events held back by an open transaction as visibility lag, and as metrics', async () => {
+    const store = fixture.store;
+    const registry = new Registry();
+    registerEventStoreMetrics(registry, store);
+    const transaction = await holdOpenTransaction(
+      fixture.schema.connect(1),
+      streamId('order'),
+      newEvent('OrderPlaced'),
+    );
+    try {
+      await store.append(streamId('cart'), [newEvent('CartOpened'), newEvent('ItemAdded')], {
+        expectedVersion: 'no_stream',
+      });
+      const lag = await store.visibilityLag();
+      expect(lag.events).toBeGreaterThanOrEqual(2);
+      expect(lag.seconds).toBeGreaterThanOrEqual(0);
+      const text = await registry.metrics();
+      expect(text).toMatch(/^tally_event_store_visibility_lag_events [1-9]\d*$/m);
+      expect(text).toMatch(/^tally_event_store_visibility_lag_seconds \d/m);
+    } finally {
+      await transaction.commit();
+    }
+  });
+
+  it('keeps stores in different schemas from waking each other', async () => {
+    const other = await postgresFixture();
+    try {
+      const channels = await Promise.all([fixture.store.notifyChannel(), other.store.notifyChannel()]);
+      expect(channels[0]).toMatch(/^tally_events_event_store_/);
+      expect(channels[0]).not.toBe(channels[1]);
+    } finally {
+      await other.teardown();
+    }
+  });
+
+  it('rejects a notify channel that LISTEN would fold or reject', () => {
+    expect(() => new PostgresEventStore(fixture.schema.client, { notifyChannel: 'Tally-Events' })).toThrow(
+      RangeError,
+    );
+  });
+});

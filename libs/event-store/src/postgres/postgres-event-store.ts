@@ -1,0 +1,435 @@
+import { createHash } from 'node:crypto';
+import type { SqlClient } from '@tally/database';
+import { ConcurrencyError, InvalidAppendError } from '../errors';
+import {
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type JsonValue,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  START,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../event-store.port';
+import { checkpointSql, decodePostgresCheckpoint, encodePostgresCheckpoint } from './postgres-checkpoint';
+import { PollingSubscription } from './polling-subscription';
+
+export interface PostgresEventStoreOptions {
+  /** Longest wait of a caught-up subscription when no NOTIFY arrives (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /**
+   * LISTEN/NOTIFY channel (lower-case letters, digits and `_`). Default: `tally_events`, suffixed with the
+   * current schema when that is not `public`, so that stores in different schemas do not wake each other.
+   */
+  readonly notifyChannel?: string;
+}
+
+/** Events committed but not yet readable by `readAll` because an older transaction is still open. */
+export interface VisibilityLag {
+  /** How long the oldest such event has waited since it was recorded (0 when none). */
+  readonly seconds: number;
+  readonly events: number;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 1000;
+const DEFAULT_BATCH_SIZE = 500;
+// A filtered `readAll` scans at most this many events of the global log per call (bounded latency even
+// when the requested types are rare); `next` then points at the last scanned event.
+const MIN_SCAN_WINDOW = 10_000;
+// 'any' / 'stream_exists' appends that lose a race for the next version re-read the head and retry.
+const MAX_APPEND_ATTEMPTS = 100;
+const MAX_VERSION = 2_147_483_647;
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
+  e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at`;
+
+// One statement, one round trip: read the stream's head, check the expectation, insert the batch with
+// consecutive versions and announce it. The NOTIFY is delivered at commit, i.e. after the events exist.
+// `recorded_at` is taken once per batch, after the head was read, truncated to what a JS Date holds.
+const APPEND_SQL = `WITH head AS MATERIALIZED (
+  SELECT coalesce((SELECT version FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1), 0) AS version,
+         date_trunc('milliseconds', clock_timestamp()) AS recorded_at
+),
+inserted AS (
+  INSERT INTO events (event_id, stream_id, version, type, data, metadata, recorded_at)
+  SELECT batch.event_id, $1, head.version + batch.n, batch.type, batch.data, batch.metadata, head.recorded_at
+  FROM head, unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
+    WITH ORDINALITY AS batch (event_id, type, data, metadata, n)
+  WHERE CASE $6::text
+    WHEN 'any' THEN true
+    WHEN 'stream_exists' THEN head.version > 0
+    WHEN 'no_stream' THEN head.version = 0
+    ELSE head.version = $7::int
+  END
+  ORDER BY batch.n
+  RETURNING version, transaction_id, position
+),
+last AS (SELECT * FROM inserted ORDER BY version DESC LIMIT 1)
+SELECT head.version AS head, last.version AS version,
+  last.transaction_id::text AS transaction_id, last.position::text AS position,
+  CASE WHEN last.version IS NOT NULL
+    THEN pg_notify($8, ${checkpointSql('last.transaction_id', 'last.position')})::text END AS notified
+FROM head LEFT JOIN last ON true`;
+
+// Gap-safe global read (ADR 0002): only transactions older than the oldest running one are read, so no
+// transaction can later commit an event in front of what was delivered.
+const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS}
+FROM events e
+WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+ORDER BY e.transaction_id, e.position
+LIMIT $3`;
+
+// Filtered read: scan a bounded window of the (narrow) primary key in delivery order, keep the wanted
+// types, then fetch only those rows. Each row also carries the last scanned key so `next` can move past
+// events of other types.
+const READ_ALL_FILTERED_SQL = `WITH horizon AS MATERIALIZED (
+  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+),
+scanned AS MATERIALIZED (
+  SELECT e.transaction_id, e.position, e.type
+  FROM events e
+  WHERE e.transaction_id < (SELECT xmin FROM horizon)
+    AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+  ORDER BY e.transaction_id, e.position
+  LIMIT $4
+),
+matched AS MATERIALIZED (
+  SELECT transaction_id, position FROM scanned
+  WHERE type = ANY($5::text[])
+  ORDER BY transaction_id, position
+  LIMIT $3
+),
+tail AS (
+  SELECT transaction_id::text AS scanned_transaction_id, position::text AS scanned_position
+  FROM scanned ORDER BY transaction_id DESC, position DESC LIMIT 1
+)
+SELECT tail.scanned_transaction_id, tail.scanned_position, found.*
+FROM tail LEFT JOIN (
+  SELECT ${EVENT_COLUMNS}, e.transaction_id AS sort_transaction_id, e.position AS sort_position
+  FROM matched m JOIN events e ON e.transaction_id = m.transaction_id AND e.position = m.position
+) found ON true
+ORDER BY found.sort_transaction_id, found.sort_position`;
+
+const READ_STREAM_SQL = `SELECT ${EVENT_COLUMNS}
+FROM events e
+WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3
+  AND e.recorded_at <= coalesce($4::timestamptz, 'infinity')
+ORDER BY e.version`;
+
+const HEAD_SQL = `SELECT transaction_id::text AS transaction_id, position::text AS position
+FROM events
+WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id DESC, position DESC
+LIMIT 1`;
+
+const VISIBILITY_LAG_SQL = `SELECT count(*)::int AS events,
+  coalesce(extract(epoch FROM clock_timestamp() - min(recorded_at)), 0)::float8 AS seconds
+FROM events
+WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`;
+
+interface EventRow {
+  transaction_id: string;
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: JsonValue;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+interface AppendRow {
+  head: number;
+  version: number | null;
+  transaction_id: string | null;
+  position: string | null;
+}
+
+interface StoredIdRow {
+  event_id: string;
+  stream_id: string;
+  version: number;
+  transaction_id: string;
+  position: string;
+}
+
+type FilteredRow = { scanned_transaction_id: string; scanned_position: string } & (
+  EventRow | { [K in keyof EventRow]: null }
+);
+
+/**
+ * The event store on PostgreSQL or PGlite (same SQL). Appends are single statements; the global log is
+ * read in (transaction id, position) order below the oldest running transaction, so it never skips an
+ * event and never delivers one twice (ADR 0002). Does not own `sql`: `close` stops subscriptions only.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pollIntervalMs: number;
+  private channelName: Promise<string> | undefined;
+  private readonly subscriptions = new Set<PollingSubscription>();
+
+  constructor(
+    private readonly sql: SqlClient,
+    options: { pollIntervalMs?: number; notifyChannel?: string } = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(this.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be positive');
+    if (options.notifyChannel !== undefined) {
+      if (!CHANNEL.test(options.notifyChannel)) {
+        throw new RangeError(
+          `notifyChannel must match ${String(CHANNEL)} (LISTEN folds case): ${options.notifyChannel}`,
+        );
+      }
+      this.channelName = Promise.resolve(options.notifyChannel);
+    }
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const expected = options.expectedVersion;
+    const batch = validateAppend(streamId, events, expected);
+    const channel = await this.notifyChannel();
+    const params = [
+      streamId,
+      batch.ids,
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data)),
+      events.map((event) => JSON.stringify(event.metadata)),
+      typeof expected === 'number' ? 'version' : expected,
+      typeof expected === 'number' ? expected : null,
+      channel,
+    ];
+    for (let attempt = 1; ; attempt++) {
+      let row: AppendRow | undefined;
+      try {
+        row = (await this.sql.query<AppendRow>(APPEND_SQL, params)).rows[0];
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const lostVersionRace =
+          constraintOf(error) === 'events_stream_version' &&
+          (expected === 'any' || expected === 'stream_exists');
+        if (lostVersionRace && attempt < MAX_APPEND_ATTEMPTS) continue;
+        return this.resolveRejectedAppend(streamId, batch.ids, expected, undefined);
+      }
+      if (!row) throw new Error(`Append to ${streamId}: the statement returned no row`);
+      if (row.version === null || row.transaction_id === null || row.position === null) {
+        return this.resolveRejectedAppend(streamId, batch.ids, expected, row.head);
+      }
+      return {
+        nextVersion: row.version,
+        checkpoint: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
+      };
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const from = Math.max(1, options.fromVersion ?? 1);
+    const to = Math.min(MAX_VERSION, options.toVersion ?? MAX_VERSION);
+    if (to < from) return [];
+    const { rows } = await this.sql.query<EventRow>(READ_STREAM_SQL, [
+      streamId,
+      from,
+      to,
+      options.asOf ? options.asOf.toISOString() : null,
+    ]);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<ReadAllResult> {
+    const after = options.after ?? START;
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`readAll limit must be >= 1: ${limit}`);
+    const from = decodePostgresCheckpoint(after);
+    if (options.types === undefined) {
+      const { rows } = await this.sql.query<EventRow>(READ_ALL_SQL, [
+        from.transactionId,
+        from.position,
+        limit,
+      ]);
+      const events = rows.map(toRecordedEvent);
+      return { events, next: events.at(-1)?.position ?? after };
+    }
+    const { rows } = await this.sql.query<FilteredRow>(READ_ALL_FILTERED_SQL, [
+      from.transactionId,
+      from.position,
+      limit,
+      Math.max(limit, MIN_SCAN_WINDOW),
+      options.types,
+    ]);
+    const first = rows[0];
+    if (!first) return { events: [], next: after };
+    const events = rows
+      .filter((row): row is FilteredRow & EventRow => row.event_id !== null)
+      .map(toRecordedEvent);
+    const scannedTo = encodePostgresCheckpoint({
+      transactionId: first.scanned_transaction_id,
+      position: first.scanned_position,
+    });
+    // A full page may stop before the end of the scanned window: continue right after its last event.
+    const last = events.at(-1);
+    const next = last && events.length === limit ? last.position : scannedTo;
+    return { events, next };
+  }
+
+  subscribe(options: SubscribeOptions, handler: SubscriptionHandler): Subscription {
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const types = options.types;
+    const subscription = new PollingSubscription(
+      {
+        read: (after) => this.readAll({ after, limit: batchSize, ...(types ? { types } : {}) }),
+        listen: async (onAppend) => this.sql.listen(await this.notifyChannel(), onAppend),
+        pollIntervalMs: this.pollIntervalMs,
+      },
+      handler,
+      options.after ?? START,
+      (ended) => this.subscriptions.delete(ended),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headCheckpoint(): Promise<Checkpoint> {
+    const { rows } = await this.sql.query<{ transaction_id: string; position: string }>(HEAD_SQL);
+    const head = rows[0];
+    return head
+      ? encodePostgresCheckpoint({ transactionId: head.transaction_id, position: head.position })
+      : START;
+  }
+
+  /** Events committed but not yet readable because an older transaction is still open (for metrics). */
+  async visibilityLag(): Promise<VisibilityLag> {
+    const { rows } = await this.sql.query<{ events: number; seconds: number | string }>(VISIBILITY_LAG_SQL);
+    const row = rows[0];
+    return { events: row?.events ?? 0, seconds: Math.max(0, Number(row?.seconds ?? 0)) };
+  }
+
+  /** Stops every subscription. The SQL client belongs to the caller and stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+  }
+
+  /**
+   * The append inserted nothing (its expectation failed) or hit a unique constraint: either the events are
+   * already stored (idempotent retry: return the original result) or the expectation was wrong.
+   */
+  private async resolveRejectedAppend(
+    streamId: string,
+    ids: readonly string[],
+    expected: ExpectedVersion,
+    head: number | undefined,
+  ): Promise<AppendResult> {
+    const { rows } = await this.sql.query<StoredIdRow>(
+      `SELECT event_id::text AS event_id, stream_id, version,
+         transaction_id::text AS transaction_id, position::text AS position
+       FROM events WHERE event_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    if (rows.length === 0) {
+      const actual = head ?? (await this.streamVersion(streamId));
+      throw new ConcurrencyError(streamId, expected, actual === 0 ? 'no_stream' : actual);
+    }
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const stored = ids.flatMap((id) => byId.get(id) ?? []);
+    const first = stored[0];
+    const last = stored.at(-1);
+    const isOriginalBatch =
+      stored.length === ids.length &&
+      stored.every((row, i) => row.stream_id === streamId && row.version === (first?.version ?? 0) + i);
+    if (!isOriginalBatch || !last) {
+      const where = [...new Set(rows.map((row) => row.stream_id))].join(', ');
+      throw new InvalidAppendError(
+        `Append to ${streamId}: ${rows.length} of ${ids.length} events are already stored (in ${where}) ` +
+          'but not as this exact batch; retry with exactly the original events or with new event ids',
+      );
+    }
+    return {
+      nextVersion: last.version,
+      checkpoint: encodePostgresCheckpoint({ transactionId: last.transaction_id, position: last.position }),
+    };
+  }
+
+  private async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.sql.query<{ version: number }>(
+      'SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0]?.version ?? 0;
+  }
+
+  /** The LISTEN/NOTIFY channel this store announces appends on. */
+  notifyChannel(): Promise<string> {
+    this.channelName ??= this.sql
+      .query<{ schema: string | null }>('SELECT current_schema() AS schema')
+      .then(({ rows }) => defaultChannel(rows[0]?.schema ?? 'public'))
+      .catch((error: unknown) => {
+        this.channelName = undefined;
+        throw error;
+      });
+    return this.channelName;
+  }
+}
+
+/** `tally_events`, plus the schema when it is not `public`, as a valid unquoted identifier. */
+function defaultChannel(schema: string): string {
+  if (schema === 'public') return 'tally_events';
+  const name = `tally_events_${schema.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  if (name.length <= 63) return name;
+  const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
+  return `${name.slice(0, 50)}_${digest}`;
+}
+
+function validateAppend(
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedVersion,
+): { ids: string[] } {
+  if (streamId === '') throw new InvalidAppendError('Append needs a stream id');
+  if (events.length === 0) throw new InvalidAppendError(`Append to ${streamId}: the batch is empty`);
+  if (
+    typeof expected === 'number'
+      ? !Number.isInteger(expected) || expected < 0 || expected > MAX_VERSION
+      : !['any', 'no_stream', 'stream_exists'].includes(expected)
+  ) {
+    throw new InvalidAppendError(`Append to ${streamId}: invalid expected version ${String(expected)}`);
+  }
+  const ids = events.map((event) => event.eventId.toLowerCase());
+  for (const id of ids) {
+    if (!UUID.test(id)) throw new InvalidAppendError(`Append to ${streamId}: event id ${id} is not a UUID`);
+  }
+  if (new Set(ids).size !== ids.length) {
+    throw new InvalidAppendError(`Append to ${streamId}: the batch holds the same event id twice`);
+  }
+  return { ids };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    position: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
+    recordedAt: row.recorded_at.toISOString(),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+function constraintOf(error: unknown): string | undefined {
+  const constraint = (error as { constraint?: unknown }).constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}
