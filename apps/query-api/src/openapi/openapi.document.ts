@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { cartPathParams, cartSchema } from '../carts/carts.schemas';
+import { stockPathParams, stockSchema } from '../inventory/inventory.schemas';
+import {
+  productPathParams,
+  productSchema,
+  productSearchResultSchema,
+  searchProductsQuery,
+} from '../products/products.schemas';
+import { consistencyHeaderSchema, moneySchema, problemSchema } from '../shared.schemas';
+import {
+  eventEnvelopeSchema,
+  streamEventsPageSchema,
+  streamEventsQuery,
+  streamPathParams,
+} from '../streams/streams.schemas';
+
+type JsonSchema = Record<string, unknown>;
+
+interface Operation {
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly pathParams?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Projections a Tally-Consistency token waits for; none = the header is not accepted. */
+  readonly consistency?: string;
+  readonly response: string;
+  readonly etag?: boolean;
+}
+
+const operations: readonly Operation[] = [
+  {
+    path: '/api/v1/products',
+    summary: 'Search published products, with facet counts by category and price band',
+    tag: 'catalog',
+    query: searchProductsQuery,
+    consistency: 'catalog and stock',
+    response: 'ProductSearchResult',
+  },
+  {
+    path: '/api/v1/products/{sku}',
+    summary: 'One product (any status) with its available stock',
+    tag: 'catalog',
+    pathParams: productPathParams,
+    consistency: 'catalog and stock',
+    response: 'Product',
+    etag: true,
+  },
+  {
+    path: '/api/v1/carts/{cartId}',
+    summary: 'One cart with its lines and total',
+    tag: 'carts',
+    pathParams: cartPathParams,
+    consistency: 'carts',
+    response: 'Cart',
+    etag: true,
+  },
+  {
+    path: '/api/v1/inventory/{sku}',
+    summary: 'Stock level of one SKU',
+    tag: 'inventory',
+    pathParams: stockPathParams,
+    consistency: 'catalog and stock',
+    response: 'Stock',
+    etag: true,
+  },
+  {
+    path: '/api/v1/streams/{streamId}/events',
+    summary: 'Full event envelopes of one stream, in version order, paged (read from the event store)',
+    tag: 'audit',
+    pathParams: streamPathParams,
+    query: streamEventsQuery,
+    response: 'StreamEventsPage',
+  },
+];
+
+/** The OpenAPI 3.1 document of query-api, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument(): JsonSchema {
+  const registry = z.registry<{ id: string }>();
+  registry.add(moneySchema, { id: 'Money' });
+  registry.add(problemSchema, { id: 'Problem' });
+  registry.add(productSchema, { id: 'Product' });
+  registry.add(productSearchResultSchema, { id: 'ProductSearchResult' });
+  registry.add(cartSchema, { id: 'Cart' });
+  registry.add(stockSchema, { id: 'Stock' });
+  registry.add(eventEnvelopeSchema, { id: 'EventEnvelope' });
+  registry.add(streamEventsPageSchema, { id: 'StreamEventsPage' });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {
+    schemas: Record<string, JsonSchema>;
+  };
+  for (const schema of Object.values(schemas)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+
+  const paths: Record<string, unknown> = {};
+  for (const operation of operations) {
+    paths[operation.path] = { get: toOperation(operation) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tally query API',
+      version: '1',
+      description:
+        'Reads from read models (and, for streams, the event store). Send the `Tally-Consistency` header of a command response to read your own writes. Errors are RFC 9457 problem details.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: { schemas },
+  };
+}
+
+function toOperation(operation: Operation): JsonSchema {
+  const parameters = [
+    ...parametersOf(operation.pathParams, 'path'),
+    ...parametersOf(operation.query, 'query'),
+    ...(operation.consistency ? parametersOf(consistencyHeaderSchema, 'header') : []).map((parameter) => ({
+      ...parameter,
+      description: `Checkpoint from a command response: wait (bounded) until the ${operation.consistency} read model(s) have passed it, else 503 with Retry-After.`,
+    })),
+  ];
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  });
+  return {
+    summary: operation.summary,
+    tags: [operation.tag],
+    parameters,
+    responses: {
+      '200': {
+        description: 'OK',
+        ...(operation.etag
+          ? { headers: { ETag: { description: 'Stream version, quoted', schema: { type: 'string' } } } }
+          : {}),
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${operation.response}` } } },
+      },
+      '400': problem('Invalid parameter; `errors` names each one (`query.pageSize`, `path.cartId`)'),
+      ...(operation.pathParams ? { '404': problem('Unknown id') } : {}),
+      ...(operation.consistency
+        ? { '503': problem('Read model not consistent with the token in time') }
+        : {}),
+    },
+  };
+}
+
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query' | 'header'): JsonSchema[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: location,
+      required: location === 'path' || (json.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}

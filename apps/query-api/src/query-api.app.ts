@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { MigrationSet } from '@tally/database';
+import { createHttpApp, type Infrastructure } from '@tally/platform';
+import { readModelMigrations } from '@tally/read-models';
+import { CartsController } from './carts/carts.controller';
+import { ConsistencyGate } from './consistency/consistency-gate';
+import { InventoryController } from './inventory/inventory.controller';
+import { DocsController } from './openapi/docs.controller';
+import { ProductsController } from './products/products.controller';
+import { StreamsController } from './streams/streams.controller';
+
+/** query-api reads the read-model tables, so it makes sure they exist (the migrator is idempotent). */
+export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations];
+
+@Module({
+  controllers: [ProductsController, CartsController, InventoryController, StreamsController, DocsController],
+  providers: [ConsistencyGate],
+})
+class QueryApiModule {}
+
+/** The read side over HTTP (DESIGN.md §6): read models only, plus stream history from the event store. */
+export function createQueryApi(infrastructure: Infrastructure): Promise<NestFastifyApplication> {
+  return createHttpApp({ name: 'query-api', infrastructure, imports: [QueryApiModule] });
+}
