@@ -1,0 +1,28 @@
+import { createLogger, loadConfigOrExit, onShutdown } from '@tally/platform';
+import { banner, type EmbeddedTally, seedIfEmpty, startEmbedded } from './embedded';
+
+/** `npm start`: all of Tally in one process (DESIGN.md §8). */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'tally');
+  let tally: EmbeddedTally | undefined;
+  const shutdown = { started: false };
+  try {
+    tally = await startEmbedded(config, logger);
+    const running = tally;
+    onShutdown(logger, async () => {
+      shutdown.started = true;
+      await running.close();
+    });
+    await seedIfEmpty(tally, config, logger);
+    process.stdout.write(banner(tally, config));
+  } catch (error) {
+    if (shutdown.started) return; // Interrupted while seeding: the shutdown handler exits.
+    logger.fatal({ err: error }, 'Tally failed to start');
+    process.stderr.write(`Tally failed to start: ${(error as Error).message}\n`);
+    await tally?.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+void main();
