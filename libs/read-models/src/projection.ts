@@ -1,0 +1,60 @@
+import type { SqlExecutor } from '@tally/database';
+import type { DomainEvent } from '@tally/domain';
+import type { RecordedEvent } from '@tally/event-store';
+
+/**
+ * A projection (DESIGN.md §6): a name, the event types it handles, and a handler that writes its tables.
+ *
+ * `apply` receives a batch in `readAll` order inside the runner's transaction; the runner advances the
+ * projection's checkpoint in that same transaction, so a batch takes effect exactly once. To isolate a
+ * poison event the runner may call `apply` again with a single event of a batch that failed.
+ *
+ * Handlers never throw on business data (an event for an unknown cart is ignored) and are idempotent
+ * against replays (each read-model row remembers the stream version it last applied).
+ */
+export interface Projection {
+  /** Stable name: the checkpoint key and the `projection` label of every metric. */
+  readonly name: string;
+  /** Only events of these types are read from the store. */
+  readonly eventTypes: readonly string[];
+  apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+/** A recorded event whose `type` and `data` are those of one domain event. */
+export type ProjectedEvent<E extends DomainEvent> = Omit<RecordedEvent, 'type' | 'data'> & {
+  readonly type: E['type'];
+  readonly data: E['data'];
+};
+
+/** One handler per event type of the union `E`. */
+export type ProjectionHandlers<E extends DomainEvent> = {
+  readonly [K in E['type']]: (
+    tx: SqlExecutor,
+    event: ProjectedEvent<Extract<E, { type: K }>>,
+  ) => Promise<void>;
+};
+
+/**
+ * Builds a {@link Projection} from one handler per event type; the handled types are the keys. Events run
+ * one after another, in order, in the caller's transaction.
+ */
+export function defineProjection<E extends DomainEvent>(
+  name: string,
+  handlers: ProjectionHandlers<E>,
+): Projection {
+  const byType = new Map<string, (tx: SqlExecutor, event: RecordedEvent) => Promise<void>>(
+    Object.entries(handlers) as [string, (tx: SqlExecutor, event: RecordedEvent) => Promise<void>][],
+  );
+  return {
+    name,
+    eventTypes: [...byType.keys()],
+    async apply(tx, events) {
+      for (const event of events) await byType.get(event.type)?.(tx, event);
+    },
+  };
+}
+
+/** The business time of an event: when its command was issued, falling back to when it was stored. */
+export function occurredAt(event: Pick<RecordedEvent, 'metadata' | 'recordedAt'>): string {
+  return event.metadata.occurredAt || event.recordedAt;
+}
