@@ -1,0 +1,97 @@
+import type { SqlExecutor } from '@tally/database';
+import type { CartEvent } from '@tally/domain';
+import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
+
+/**
+ * Carts with their lines and totals. Every event after `CartOpened` first moves the cart row to the
+ * event's version; when no row moves (unknown cart, or an event already applied) the event is ignored.
+ */
+export const cartsProjection = defineProjection<CartEvent>('carts', {
+  async CartOpened(tx, event) {
+    const at = occurredAt(event);
+    await tx.query(
+      `INSERT INTO carts (cart_id, customer_id, status, currency, version, opened_at, updated_at)
+       VALUES ($1, $2, 'open', $3, $4, $5, $5)
+       ON CONFLICT (cart_id) DO NOTHING`,
+      [event.data.cartId, event.data.customerId, event.data.currency, event.version, at],
+    );
+  },
+  async CartItemAdded(tx, event) {
+    if (!(await advance(tx, event))) return;
+    const { cartId, sku, name, quantity, unitPrice } = event.data;
+    // Adding a SKU already in the cart adds to its quantity; the latest price and name win.
+    await tx.query(
+      `INSERT INTO cart_lines AS l (cart_id, sku, name, quantity, unit_price_amount, unit_price_currency,
+         line_total_amount, position)
+       VALUES ($1, $2, $3, $4, $5, $6, $4::int * $5::bigint, $7)
+       ON CONFLICT (cart_id, sku) DO UPDATE SET
+         name = EXCLUDED.name,
+         quantity = l.quantity + EXCLUDED.quantity,
+         unit_price_amount = EXCLUDED.unit_price_amount,
+         unit_price_currency = EXCLUDED.unit_price_currency,
+         line_total_amount = (l.quantity + EXCLUDED.quantity) * EXCLUDED.unit_price_amount`,
+      [cartId, sku, name, quantity, unitPrice.amount, unitPrice.currency, event.version],
+    );
+    await recomputeTotal(tx, cartId);
+  },
+  async CartItemQuantityChanged(tx, event) {
+    if (!(await advance(tx, event))) return;
+    const { cartId, sku, quantity } = event.data;
+    await tx.query(
+      `UPDATE cart_lines SET quantity = $3, line_total_amount = $3::int * unit_price_amount
+       WHERE cart_id = $1 AND sku = $2`,
+      [cartId, sku, quantity],
+    );
+    await recomputeTotal(tx, cartId);
+  },
+  async CartItemRemoved(tx, event) {
+    if (!(await advance(tx, event))) return;
+    await tx.query('DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2', [
+      event.data.cartId,
+      event.data.sku,
+    ]);
+    await recomputeTotal(tx, event.data.cartId);
+  },
+  async CartCleared(tx, event) {
+    if (!(await advance(tx, event))) return;
+    await tx.query('DELETE FROM cart_lines WHERE cart_id = $1', [event.data.cartId]);
+    await recomputeTotal(tx, event.data.cartId);
+  },
+  async CartCheckedOut(tx, event) {
+    if (!(await advance(tx, event))) return;
+    const { cartId, orderId, lines, total } = event.data;
+    // The snapshot is what the order was placed with: it replaces the lines as the cart shows them.
+    await tx.query('DELETE FROM cart_lines WHERE cart_id = $1', [cartId]);
+    await tx.query(
+      `INSERT INTO cart_lines (cart_id, sku, name, quantity, unit_price_amount, unit_price_currency,
+         line_total_amount, position)
+       SELECT $1, line->>'sku', line->>'name', (line->>'quantity')::int,
+         (line->'unitPrice'->>'amount')::bigint, line->'unitPrice'->>'currency',
+         (line->'lineTotal'->>'amount')::bigint, n::int
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS snapshot(line, n)`,
+      [cartId, JSON.stringify(lines)],
+    );
+    await tx.query(
+      `UPDATE carts SET status = 'checked_out', order_id = $2, total_amount = $3 WHERE cart_id = $1`,
+      [cartId, orderId, total.amount],
+    );
+  },
+});
+
+/** Moves the cart to the event's version; false when the cart is unknown or the event was applied. */
+async function advance(tx: SqlExecutor, event: ProjectedEvent<CartEvent>): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE carts SET version = $2, updated_at = $3 WHERE cart_id = $1 AND version < $2`,
+    [event.data.cartId, event.version, occurredAt(event)],
+  );
+  return rowCount > 0;
+}
+
+async function recomputeTotal(tx: SqlExecutor, cartId: string): Promise<void> {
+  await tx.query(
+    `UPDATE carts SET total_amount =
+       (SELECT coalesce(sum(line_total_amount), 0) FROM cart_lines WHERE cart_id = $1)
+     WHERE cart_id = $1`,
+    [cartId],
+  );
+}

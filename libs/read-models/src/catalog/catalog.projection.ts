@@ -1,0 +1,79 @@
+import type { SqlExecutor } from '@tally/database';
+import type { ProductEvent } from '@tally/domain';
+import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
+
+type ProductStatus = 'draft' | 'published' | 'unpublished' | 'discontinued';
+
+/**
+ * Products for listing, search and detail pages. Each update is guarded by the stream version, so a
+ * replayed event is a no-op, and events for a product never created are ignored.
+ */
+export const catalogProjection = defineProjection<ProductEvent>('catalog', {
+  async ProductCreated(tx, event) {
+    const { sku, name, description, category, attributes, images, price } = event.data;
+    const at = occurredAt(event);
+    await tx.query(
+      `INSERT INTO catalog_products (sku, name, description, category, attributes, images,
+         price_amount, price_currency, status, created_at, updated_at, version)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, 'draft', $9, $9, $10)
+       ON CONFLICT (sku) DO NOTHING`,
+      [
+        sku,
+        name,
+        description,
+        category,
+        JSON.stringify(attributes),
+        JSON.stringify(images),
+        price.amount,
+        price.currency,
+        at,
+        event.version,
+      ],
+    );
+  },
+  async ProductPriceChanged(tx, event) {
+    await update(tx, event, 'price_amount = $4, price_currency = $5', [
+      event.data.price.amount,
+      event.data.price.currency,
+    ]);
+  },
+  async ProductDetailsChanged(tx, event) {
+    // Only the changed fields are present; absent ones keep their value.
+    const { name, description, category, attributes, images } = event.data;
+    await update(
+      tx,
+      event,
+      `name = coalesce($4, name), description = coalesce($5, description),
+       category = coalesce($6, category), attributes = coalesce($7::jsonb, attributes),
+       images = coalesce($8::jsonb, images)`,
+      [
+        name ?? null,
+        description ?? null,
+        category ?? null,
+        attributes === undefined ? null : JSON.stringify(attributes),
+        images === undefined ? null : JSON.stringify(images),
+      ],
+    );
+  },
+  ProductPublished: (tx, event) => setStatus(tx, event, 'published'),
+  ProductUnpublished: (tx, event) => setStatus(tx, event, 'unpublished'),
+  ProductDiscontinued: (tx, event) => setStatus(tx, event, 'discontinued'),
+});
+
+function setStatus(tx: SqlExecutor, event: ProjectedEvent<ProductEvent>, status: ProductStatus) {
+  return update(tx, event, 'status = $4', [status]);
+}
+
+/** Applies `assignments` (parameters from `$4`) plus the new version, unless the event was applied already. */
+async function update(
+  tx: SqlExecutor,
+  event: ProjectedEvent<ProductEvent>,
+  assignments: string,
+  params: readonly unknown[],
+): Promise<void> {
+  await tx.query(
+    `UPDATE catalog_products SET ${assignments}, version = $2, updated_at = $3
+     WHERE sku = $1 AND version < $2`,
+    [event.data.sku, event.version, occurredAt(event), ...params],
+  );
+}

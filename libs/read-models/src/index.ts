@@ -1,0 +1,19 @@
+import { cartsProjection } from './carts/carts.projection';
+import { catalogProjection } from './catalog/catalog.projection';
+import type { Projection } from './projection';
+import { stockProjection } from './stock/stock.projection';
+
+export * from './projection';
+export * from './projection-runner';
+export * from './consistency';
+export { readModelMigrations } from './read-models.migrations';
+
+export { catalogProjection } from './catalog/catalog.projection';
+export * from './catalog/catalog.queries';
+export { stockProjection } from './stock/stock.projection';
+export * from './stock/stock.queries';
+export { cartsProjection } from './carts/carts.projection';
+export * from './carts/carts.queries';
+
+/** Every read model Tally keeps in PostgreSQL, for the projectors app (names: catalog, stock, carts). */
+export const allProjections: readonly Projection[] = [catalogProjection, stockProjection, cartsProjection];

@@ -1,0 +1,40 @@
+import type { Migration, MigrationSet } from '@tally/database';
+import { cartsMigrations } from './carts/carts.schema';
+import { catalogMigrations } from './catalog/catalog.schema';
+import { stockMigrations } from './stock/stock.schema';
+
+/**
+ * The runner's own tables. Checkpoints use the "C" collation so that SQL compares them like JavaScript
+ * strings do (the event store port promises that order), whatever the database's default collation.
+ */
+const runnerMigrations: readonly Migration[] = [
+  {
+    id: '0001_projection_runner',
+    sql: `
+CREATE TABLE projection_checkpoints (
+  name text PRIMARY KEY,
+  checkpoint text COLLATE "C" NOT NULL DEFAULT '',
+  events_processed bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE projection_poison_events (
+  projection text NOT NULL,
+  event_id text NOT NULL,
+  position text COLLATE "C" NOT NULL,
+  stream_id text NOT NULL,
+  version int NOT NULL,
+  type text NOT NULL,
+  error text NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (projection, event_id)
+);
+CREATE INDEX projection_poison_events_recent ON projection_poison_events (recorded_at DESC);
+`,
+  },
+];
+
+/** Everything the read side needs: runner tables and every read model's tables (module `read-models`). */
+export const readModelMigrations: MigrationSet = {
+  module: 'read-models',
+  migrations: [...runnerMigrations, ...catalogMigrations, ...stockMigrations, ...cartsMigrations],
+};
