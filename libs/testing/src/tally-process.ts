@@ -335,3 +335,37 @@ function prefixLines(prefix: string, text: string): string {
     .map((line) => `[${prefix}] ${line}`)
     .join('\n');
 }
+
+/** A response as e2e tests inspect it: status, headers and the parsed JSON body (or undefined). */
+export interface HttpResponse<Body = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Body;
+  readonly text: string;
+}
+
+/**
+ * One HTTP request against a running Tally. `body` is sent as JSON; a JSON (or problem+json) response is
+ * parsed. Never throws on a 4xx/5xx: tests assert on the status.
+ */
+export async function httpRequest<Body = unknown>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  options: { readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> } = {},
+): Promise<HttpResponse<Body>> {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  const json =
+    (response.headers.get('content-type') ?? '').includes('json') && text
+      ? (JSON.parse(text) as Body)
+      : undefined;
+  return { status: response.status, headers: response.headers, body: json as Body, text };
+}
