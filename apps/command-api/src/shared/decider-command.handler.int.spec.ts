@@ -25,6 +25,9 @@ import { Decide } from './decide.command';
 import { DeciderCommandHandler } from './decider-command.handler';
 import type { RetryPolicy } from './retry-policy';
 
+// Jest ignores testTimeout in project configs; PGlite's first open alone takes seconds.
+jest.setTimeout(60_000);
+
 const actor = { id: 'anonymous', role: 'guest' } as const;
 const metadata = (overrides: Partial<CommandMetadata> = {}): CommandMetadata => ({
   commandId: uuidv7(),

@@ -3,6 +3,9 @@ import { createTestSchema, type TestSchema } from '@tally/testing';
 import { commandApiOwnMigrations } from '../command-api.migrations';
 import { type IdempotencyClaim, IdempotencyStore, type StoredResponse } from './idempotency.store';
 
+// Jest ignores testTimeout in project configs; PGlite's first open alone takes seconds.
+jest.setTimeout(60_000);
+
 const response: StoredResponse = {
   status: 201,
   headers: { etag: '"1"', 'tally-consistency': '00000000000000000001.00000000000000000001' },
