@@ -11,6 +11,9 @@ import { streamEventsPageSchema } from '../src/streams/streams.schemas';
 // process on PGlite) and full (each app its own process on a fresh PostgreSQL database). No test sleeps
 // for a projection: every read carries the Tally-Consistency token of the write it depends on.
 
+// Jest ignores a project's testTimeout (jest.config.js); starting processes takes longer than 5 s.
+jest.setTimeout(120_000);
+
 type StreamPage = ReturnType<typeof streamEventsPageSchema.parse>;
 
 /** The later of two consistency tokens (they order as strings). */
