@@ -111,7 +111,7 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
         content: { 'application/json': { schema: schemaOf(operation.success.schema, 'output') } },
       },
     };
-    const problemStatuses = [...new Set([400, 413, 415, ...operation.problems])].sort();
+    const problemStatuses = [...new Set([400, 413, 415, ...operation.problems])].sort((a, b) => a - b);
     for (const status of problemStatuses) {
       responses[status] = {
         description: PROBLEM_TEXT[status] ?? 'Problem',

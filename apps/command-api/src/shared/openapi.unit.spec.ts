@@ -1,0 +1,39 @@
+import { buildOpenApiDocument } from './openapi';
+import { commandApiOperations } from './docs.controller';
+
+describe('buildOpenApiDocument', () => {
+  const document = buildOpenApiDocument(commandApiOperations) as {
+    openapi: string;
+    paths: Record<string, Record<string, { parameters: { name: string; in: string }[]; responses: object }>>;
+  };
+
+  it('is OpenAPI 3.1 with one operation per command endpoint', () => {
+    expect(document.openapi).toBe('3.1.0');
+    const count = Object.values(document.paths).reduce(
+      (sum, methods) => sum + Object.keys(methods).length,
+      0,
+    );
+    expect(count).toBe(commandApiOperations.length);
+    expect(new Set(commandApiOperations.map((o) => o.operationId)).size).toBe(commandApiOperations.length);
+  });
+
+  it('declares every path template parameter and the command headers', () => {
+    for (const [path, methods] of Object.entries(document.paths)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const operation of Object.values(methods)) {
+        const inPath = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name);
+        expect(inPath.sort()).toEqual(templated.sort());
+        const headers = operation.parameters.filter((p) => p.in === 'header').map((p) => p.name);
+        expect(headers).toEqual(expect.arrayContaining(['Idempotency-Key', 'If-Match']));
+      }
+    }
+  });
+
+  it('documents problem responses for every operation', () => {
+    for (const methods of Object.values(document.paths)) {
+      for (const operation of Object.values(methods)) {
+        expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '413', '415']));
+      }
+    }
+  });
+});
