@@ -30,6 +30,8 @@ const base = {
 };
 
 module.exports = {
+  // A global option: Jest ignores it inside `projects`. Integration and e2e tests start real servers.
+  testTimeout: 120000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
     {
