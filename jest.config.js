@@ -38,13 +38,11 @@ module.exports = {
       ...base,
       displayName: 'int',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'],
-      testTimeout: 120000,
     },
     {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/apps/**/test/**/*.e2e.spec.ts'],
-      testTimeout: 120000,
     },
   ],
 };
