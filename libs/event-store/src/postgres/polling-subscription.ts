@@ -29,7 +29,7 @@ export class PollingSubscription implements Subscription {
   private reportFailure!: (error: Error) => void;
   private stopping = false;
   private woken = false;
-  private wake: (() => void) | undefined;
+  private resume: (() => void) | undefined;
   private announced: Checkpoint = '';
 
   constructor(
@@ -44,6 +44,12 @@ export class PollingSubscription implements Subscription {
     this.done = this.run();
   }
 
+  /** An append committed up to `announced` (from NOTIFY or from the same store): read again now. */
+  wake(announced: Checkpoint): void {
+    if (announced > this.announced) this.announced = announced;
+    this.wakeUp();
+  }
+
   /** Resolves once the handler will not be called again. Do not await it from inside the handler. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -56,8 +62,7 @@ export class PollingSubscription implements Subscription {
     try {
       unlisten = await this.source
         .listen((announced) => {
-          if (announced > this.announced) this.announced = announced;
-          this.wakeUp();
+          this.wake(announced);
         })
         .catch(() => undefined);
       await this.deliver();
@@ -113,19 +118,19 @@ export class PollingSubscription implements Subscription {
     }
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.wake = undefined;
+        this.resume = undefined;
         resolve();
       }, ms);
-      this.wake = () => {
+      this.resume = () => {
         clearTimeout(timer);
-        this.wake = undefined;
+        this.resume = undefined;
         resolve();
       };
     });
   }
 
   private wakeUp(): void {
-    if (this.wake) this.wake();
+    if (this.resume) this.resume();
     else this.woken = true;
   }
 }

@@ -19,8 +19,3 @@ export function decodePostgresCheckpoint(checkpoint: Checkpoint): PostgresLogPos
   const [transactionId, position] = decodePair(checkpoint);
   return { transactionId: transactionId.toString(), position: position.toString() };
 }
-
-/** The same encoding in SQL, for NOTIFY payloads built inside the append statement. */
-export function checkpointSql(transactionId: string, position: string): string {
-  return `lpad((${transactionId})::text, 20, '0') || '.' || lpad((${position})::text, 20, '0')`;
-}

@@ -19,7 +19,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { checkpointSql, decodePostgresCheckpoint, encodePostgresCheckpoint } from './postgres-checkpoint';
+import { decodePostgresCheckpoint, encodePostgresCheckpoint } from './postgres-checkpoint';
 import { PollingSubscription } from './polling-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -47,39 +47,18 @@ const MIN_SCAN_WINDOW = 10_000;
 // 'any' / 'stream_exists' appends that lose a race for the next version re-read the head and retry.
 const MAX_APPEND_ATTEMPTS = 100;
 const MAX_VERSION = 2_147_483_647;
+// At most one NOTIFY per store per this many ms (the first of a quiet period goes out at once).
+const ANNOUNCE_INTERVAL_MS = 5;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
   e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at`;
 
-// One statement, one round trip: read the stream's head, check the expectation, insert the batch with
-// consecutive versions and announce it. The NOTIFY is delivered at commit, i.e. after the events exist.
-// `recorded_at` is taken once per batch, after the head was read, truncated to what a JS Date holds.
-const APPEND_SQL = `WITH head AS MATERIALIZED (
-  SELECT coalesce((SELECT version FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1), 0) AS version,
-         date_trunc('milliseconds', clock_timestamp()) AS recorded_at
-),
-inserted AS (
-  INSERT INTO events (event_id, stream_id, version, type, data, metadata, recorded_at)
-  SELECT batch.event_id, $1, head.version + batch.n, batch.type, batch.data, batch.metadata, head.recorded_at
-  FROM head, unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
-    WITH ORDINALITY AS batch (event_id, type, data, metadata, n)
-  WHERE CASE $6::text
-    WHEN 'any' THEN true
-    WHEN 'stream_exists' THEN head.version > 0
-    WHEN 'no_stream' THEN head.version = 0
-    ELSE head.version = $7::int
-  END
-  ORDER BY batch.n
-  RETURNING version, transaction_id, position
-),
-last AS (SELECT * FROM inserted ORDER BY version DESC LIMIT 1)
-SELECT head.version AS head, last.version AS version,
-  last.transaction_id::text AS transaction_id, last.position::text AS position,
-  CASE WHEN last.version IS NOT NULL
-    THEN pg_notify($8, ${checkpointSql('last.transaction_id', 'last.position')})::text END AS notified
-FROM head LEFT JOIN last ON true`;
+// One round trip: `event_store_append` (migration 0002) reads the stream's head, checks the expectation and
+// inserts the batch with consecutive versions.
+const APPEND_SQL = `SELECT head_version, last_version, last_transaction_id, last_position
+FROM event_store_append($1, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6, $7)`;
 
 // Gap-safe global read (ADR 0002): only transactions older than the oldest running one are read, so no
 // transaction can later commit an event in front of what was delivered.
@@ -151,10 +130,10 @@ interface EventRow {
 }
 
 interface AppendRow {
-  head: number;
-  version: number | null;
-  transaction_id: string | null;
-  position: string | null;
+  head_version: number;
+  last_version: number | null;
+  last_transaction_id: string | null;
+  last_position: string | null;
 }
 
 interface StoredIdRow {
@@ -178,6 +157,9 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private channelName: Promise<string> | undefined;
   private readonly subscriptions = new Set<PollingSubscription>();
+  private pendingAnnouncement: Checkpoint = START;
+  private announcing: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly sql: SqlClient,
@@ -198,7 +180,6 @@ export class PostgresEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedVersion;
     const batch = validateAppend(streamId, events, expected);
-    const channel = await this.notifyChannel();
     const params = [
       streamId,
       batch.ids,
@@ -207,7 +188,6 @@ export class PostgresEventStore implements EventStore {
       events.map((event) => JSON.stringify(event.metadata)),
       typeof expected === 'number' ? 'version' : expected,
       typeof expected === 'number' ? expected : null,
-      channel,
     ];
     for (let attempt = 1; ; attempt++) {
       let row: AppendRow | undefined;
@@ -222,13 +202,15 @@ export class PostgresEventStore implements EventStore {
         return this.resolveRejectedAppend(streamId, batch.ids, expected, undefined);
       }
       if (!row) throw new Error(`Append to ${streamId}: the statement returned no row`);
-      if (row.version === null || row.transaction_id === null || row.position === null) {
-        return this.resolveRejectedAppend(streamId, batch.ids, expected, row.head);
+      if (row.last_version === null || row.last_transaction_id === null || row.last_position === null) {
+        return this.resolveRejectedAppend(streamId, batch.ids, expected, row.head_version);
       }
-      return {
-        nextVersion: row.version,
-        checkpoint: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
-      };
+      const checkpoint = encodePostgresCheckpoint({
+        transactionId: row.last_transaction_id,
+        position: row.last_position,
+      });
+      this.announce(checkpoint);
+      return { nextVersion: row.last_version, checkpoint };
     }
   }
 
@@ -313,9 +295,44 @@ export class PostgresEventStore implements EventStore {
     return { events: row?.events ?? 0, seconds: Math.max(0, Number(row?.seconds ?? 0)) };
   }
 
-  /** Stops every subscription. The SQL client belongs to the caller and stays open. */
+  /** Stops every subscription and sends the last announcement. The SQL client stays open (the caller owns it). */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.announcing;
+  }
+
+  /**
+   * Wakes subscribers after an append has committed: this store's own at once, other processes' through
+   * NOTIFY. The NOTIFY is sent after the commit, off the append's path, at most one at a time per store
+   * (later checkpoints coalesce): a NOTIFY inside the append transaction would serialise every committing
+   * append on PostgreSQL's notification queue lock (ADR 0002). A lost NOTIFY only costs a poll interval.
+   */
+  private announce(checkpoint: Checkpoint): void {
+    for (const subscription of this.subscriptions) subscription.wake(checkpoint);
+    if (this.closed) return;
+    if (checkpoint > this.pendingAnnouncement) this.pendingAnnouncement = checkpoint;
+    this.announcing ??= this.sendAnnouncements();
+  }
+
+  private async sendAnnouncements(): Promise<void> {
+    try {
+      const channel = await this.notifyChannel();
+      while (this.pendingAnnouncement !== START) {
+        const checkpoint = this.pendingAnnouncement;
+        this.pendingAnnouncement = START;
+        const sent = Date.now();
+        await this.sql.query('SELECT pg_notify($1, $2)', [channel, checkpoint]);
+        // Under load, let appends coalesce for a moment rather than spend a statement on each.
+        const wait = sent + ANNOUNCE_INTERVAL_MS - Date.now();
+        if (this.pendingAnnouncement !== START && wait > 0 && !this.closed) await delay(wait);
+      }
+    } catch {
+      // Subscribers fall back to polling.
+      this.pendingAnnouncement = START;
+    } finally {
+      this.announcing = undefined;
+    }
   }
 
   /**
@@ -423,6 +440,10 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     position: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
     recordedAt: row.recorded_at.toISOString(),
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isUniqueViolation(error: unknown): boolean {
