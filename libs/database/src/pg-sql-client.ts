@@ -1,4 +1,4 @@
-import { Client, Pool, type PoolConfig } from 'pg';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { NotificationListener, SqlClient, SqlExecutor, SqlResult } from './sql-client.port';
 
 export interface PgSqlClientOptions {
@@ -30,26 +30,43 @@ export class PgSqlClient implements SqlClient {
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+    return this.withClient(async (client) => {
       await client.query('BEGIN');
-      const result = await work(executorOf(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      try {
+        const result = await work(executorOf(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
-  async session<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
+  session<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.withClient((client) => work(executorOf(client)));
+  }
+
+  /**
+   * Lends one pooled connection to `work`. While it is lent, a connection error (server gone, backend
+   * terminated) is caught here rather than crashing the process, and the broken connection is discarded
+   * instead of going back to the pool.
+   */
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
-      return await work(executorOf(client));
+      return await work(client);
+    } catch (error) {
+      broken ??= isConnectionError(error) ? (error as Error) : undefined;
+      throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken ?? false);
     }
   }
 
@@ -121,4 +138,13 @@ function executorOf(client: { query: Pool['query'] }): SqlExecutor {
 /** Quotes an SQL identifier (schema, channel). */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+// Class 08 (connection exception) and 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now).
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')
+  );
 }

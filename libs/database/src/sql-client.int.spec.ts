@@ -68,3 +68,21 @@ describe('splitStatements', () => {
     expect(splitStatements(sql)).toHaveLength(2);
   });
 });
+
+describe('PgSqlClient when a connection dies', () => {
+  // Regression: a backend terminated mid-transaction emitted an unhandled 'error' and crashed the process.
+  it('rejects the transaction, discards the connection and keeps serving', async () => {
+    const db = await createTestSchema('sqlclient_kill', 2);
+    try {
+      await expect(
+        db.client.transaction(async (tx) => {
+          await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        }),
+      ).rejects.toThrow();
+      const { rows } = await db.client.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
