@@ -13,3 +13,8 @@ export {
 } from './postgres/postgres-checkpoint';
 export { eventStoreMigrations } from './postgres/event-store.migrations';
 export { registerEventStoreMetrics, type VisibilityLagSource } from './postgres/event-store.metrics';
+export {
+  EventStoreDbEventStore,
+  encodeEventStoreDbCheckpoint,
+  decodeEventStoreDbCheckpoint,
+} from './eventstoredb/eventstoredb-event-store';

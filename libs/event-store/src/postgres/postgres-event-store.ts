@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqlClient } from '@tally/database';
-import { ConcurrencyError, InvalidAppendError } from '../errors';
+import { ConcurrencyError } from '../errors';
 import {
   type AppendOptions,
   type AppendResult,
@@ -19,6 +19,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
+import { MAX_VERSION, originalResult, validateAppend } from '../append-validation';
 import { decodePostgresCheckpoint, encodePostgresCheckpoint } from './postgres-checkpoint';
 import { PollingSubscription } from './polling-subscription';
 
@@ -46,11 +47,9 @@ const DEFAULT_BATCH_SIZE = 500;
 const MIN_SCAN_WINDOW = 10_000;
 // 'any' / 'stream_exists' appends that lose a race for the next version re-read the head and retry.
 const MAX_APPEND_ATTEMPTS = 100;
-const MAX_VERSION = 2_147_483_647;
 // At most one NOTIFY per store per this many ms (the first of a quiet period goes out at once).
 const ANNOUNCE_INTERVAL_MS = 5;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
   e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at`;
@@ -351,28 +350,19 @@ export class PostgresEventStore implements EventStore {
        FROM events WHERE event_id = ANY($1::uuid[])`,
       [ids],
     );
-    if (rows.length === 0) {
-      const actual = head ?? (await this.streamVersion(streamId));
-      throw new ConcurrencyError(streamId, expected, actual === 0 ? 'no_stream' : actual);
-    }
-    const byId = new Map(rows.map((row) => [row.event_id, row]));
-    const stored = ids.flatMap((id) => byId.get(id) ?? []);
-    const first = stored[0];
-    const last = stored.at(-1);
-    const isOriginalBatch =
-      stored.length === ids.length &&
-      stored.every((row, i) => row.stream_id === streamId && row.version === (first?.version ?? 0) + i);
-    if (!isOriginalBatch || !last) {
-      const where = [...new Set(rows.map((row) => row.stream_id))].join(', ');
-      throw new InvalidAppendError(
-        `Append to ${streamId}: ${rows.length} of ${ids.length} events are already stored (in ${where}) ` +
-          'but not as this exact batch; retry with exactly the original events or with new event ids',
-      );
-    }
-    return {
-      nextVersion: last.version,
-      checkpoint: encodePostgresCheckpoint({ transactionId: last.transaction_id, position: last.position }),
-    };
+    const original = originalResult(
+      streamId,
+      ids,
+      rows.map((row) => ({
+        eventId: row.event_id,
+        streamId: row.stream_id,
+        version: row.version,
+        checkpoint: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
+      })),
+    );
+    if (original) return original;
+    const actual = head ?? (await this.streamVersion(streamId));
+    throw new ConcurrencyError(streamId, expected, actual === 0 ? 'no_stream' : actual);
   }
 
   private async streamVersion(streamId: string): Promise<number> {
@@ -403,30 +393,6 @@ function defaultChannel(schema: string): string {
   if (name.length <= 63) return name;
   const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   return `${name.slice(0, 50)}_${digest}`;
-}
-
-function validateAppend(
-  streamId: string,
-  events: readonly NewEvent[],
-  expected: ExpectedVersion,
-): { ids: string[] } {
-  if (streamId === '') throw new InvalidAppendError('Append needs a stream id');
-  if (events.length === 0) throw new InvalidAppendError(`Append to ${streamId}: the batch is empty`);
-  if (
-    typeof expected === 'number'
-      ? !Number.isInteger(expected) || expected < 0 || expected > MAX_VERSION
-      : !['any', 'no_stream', 'stream_exists'].includes(expected)
-  ) {
-    throw new InvalidAppendError(`Append to ${streamId}: invalid expected version ${String(expected)}`);
-  }
-  const ids = events.map((event) => event.eventId.toLowerCase());
-  for (const id of ids) {
-    if (!UUID.test(id)) throw new InvalidAppendError(`Append to ${streamId}: event id ${id} is not a UUID`);
-  }
-  if (new Set(ids).size !== ids.length) {
-    throw new InvalidAppendError(`Append to ${streamId}: the batch holds the same event id twice`);
-  }
-  return { ids };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
