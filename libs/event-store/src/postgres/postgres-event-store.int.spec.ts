@@ -106,6 +106,34 @@ describe('PostgresEventStore on PostgreSQL', () => {
     expect(await fixture.store.readAll({ limit: 10 })).toEqual({ events: [], next: START });
   });
 
+  // Regression: the head was ordered by its text form, so transaction 99 came after transaction 100.
+  it('orders the global log by transaction id as a number, not as text', async () => {
+    const rows = [
+      ['9', 'cart-a', 1],
+      ['100', 'cart-b', 1],
+      ['99', 'cart-c', 1],
+      ['100', 'cart-b', 2],
+    ] as const;
+    for (const [transactionId, stream, version] of rows) {
+      const event = newEvent('ItemAdded');
+      await fixture.schema.client.query(
+        `INSERT INTO events (transaction_id, event_id, stream_id, version, type, data, metadata)
+         VALUES ($1::xid8, $2, $3, $4, $5, '{}', '{}')`,
+        [transactionId, event.eventId, stream, version, event.type],
+      );
+    }
+    const { events } = await fixture.store.readAll({ limit: 10 });
+    expect(events.map((event) => [event.streamId, event.version])).toEqual([
+      ['cart-a', 1],
+      ['cart-c', 1],
+      ['cart-b', 1],
+      ['cart-b', 2],
+    ]);
+    expect(await fixture.store.headCheckpoint()).toBe(events.at(-1)!.position);
+    const filtered = await fixture.store.readAll({ limit: 10, types: ['ItemAdded'] });
+    expect(filtered.events.map((event) => event.position)).toEqual(events.map((event) => event.position));
+  });
+
   it('reports events held back by an open transaction as visibility lag, and as metrics', async () => {
     const store = fixture.store;
     const registry = new Registry();

@@ -105,10 +105,11 @@ WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3
   AND e.recorded_at <= coalesce($4::timestamptz, 'infinity')
 ORDER BY e.version`;
 
-const HEAD_SQL = `SELECT transaction_id::text AS transaction_id, position::text AS position
-FROM events
-WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id DESC, position DESC
+// Qualified names: unqualified ORDER BY names would mean the text output columns.
+const HEAD_SQL = `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position
+FROM events e
+WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY e.transaction_id DESC, e.position DESC
 LIMIT 1`;
 
 const VISIBILITY_LAG_SQL = `SELECT count(*)::int AS events,
