@@ -155,11 +155,14 @@ export class EventStoreDbEventStore implements EventStore {
       fromPosition: from ?? this.esdb.START,
       maxCount: from ? limit + 1 : limit,
     });
+    let scanned = 0;
     for await (const resolved of read) {
       const position = resolved.event?.position;
       if (!position) continue;
       const checkpoint = encodeEventStoreDbCheckpoint(position);
       if (checkpoint <= after) continue;
+      if (scanned === limit) break;
+      scanned += 1;
       next = checkpoint;
       const event = toRecordedEvent(resolved);
       if (event && (!types || types.has(event.type))) events.push(event);
@@ -262,12 +265,16 @@ class EventStoreDbSubscription implements Subscription {
       if (!this.isStopping()) await this.followLive();
       if (!this.isStopping()) throw new Error('The EventStoreDB subscription to $all ended');
     } catch (error) {
-      if (!this.isStopping()) this.reportFailure(error instanceof Error ? error : new Error(String(error)));
-      this.stopping = true;
-      await this.live?.unsubscribe().catch(() => undefined);
+      await this.fail(error);
     } finally {
       this.onEnd(this);
     }
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    if (!this.isStopping()) this.reportFailure(error instanceof Error ? error : new Error(String(error)));
+    this.stopping = true;
+    await this.live?.unsubscribe().catch(() => undefined);
   }
 
   private async catchUp(): Promise<void> {
@@ -283,7 +290,7 @@ class EventStoreDbSubscription implements Subscription {
   private async followLive(): Promise<void> {
     const types = this.options.types;
     const checkpointReached = (_: AllStreamSubscription, position: Position) =>
-      this.enqueue([], encodeEventStoreDbCheckpoint(position));
+      this.enqueue([], encodeEventStoreDbCheckpoint(position)).catch((error: unknown) => this.fail(error));
     const filter = types
       ? this.esdb.eventTypeFilter({ regex: `^(?:${types.map(escapeRegex).join('|')})$`, checkpointReached })
       : this.esdb.excludeSystemEvents({ checkpointReached });
