@@ -4,7 +4,9 @@ import { banner, type EmbeddedTally, seedIfEmpty, startEmbedded } from './embedd
 /** `npm start`: all of Tally in one process (DESIGN.md §8). */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL, 'tally');
+  // An interactive launcher: unless LOG_LEVEL is set, the terminal shows the seed's progress and the URLs
+  // rather than a JSON line per request (docs/configuration.md).
+  const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', 'tally');
   let tally: EmbeddedTally | undefined;
   const shutdown = { started: false };
   try {
