@@ -1,0 +1,71 @@
+import { migrate, PgliteSqlClient } from '@tally/database';
+import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
+import { type Infrastructure, loadConfig } from '@tally/platform';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createProjectors, projectorsMigrations } from './projectors.app';
+import { RunningProjections } from './running-projections';
+
+// The projectors app around the runner, on in-memory PGlite as in embedded mode.
+jest.setTimeout(30_000);
+
+describe('projectors', () => {
+  let sql: PgliteSqlClient;
+  let infrastructure: Infrastructure;
+
+  beforeEach(async () => {
+    sql = await PgliteSqlClient.open();
+    infrastructure = {
+      config: loadConfig({}),
+      sql,
+      eventStore: new PostgresEventStore(sql),
+      logger: pino({ level: 'silent' }),
+      close: () => sql.close(),
+    };
+    await migrate(sql, [eventStoreMigrations, ...projectorsMigrations]);
+  });
+
+  afterEach(async () => {
+    await sql.close();
+  });
+
+  it('reports not ready until the runner has started, and again once it has stopped', async () => {
+    const projections = new RunningProjections(infrastructure);
+    projections.attach(new Registry());
+    await expect(projections.readiness.check()).rejects.toThrow('not running');
+    await projections.start();
+    await expect(projections.readiness.check()).resolves.toBeUndefined();
+    await projections.stop();
+    await expect(projections.readiness.check()).rejects.toThrow('not running');
+  });
+
+  it('starts the runner with the app and serves readiness, projections and metrics', async () => {
+    const app = await createProjectors(infrastructure);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    try {
+      const get = (url: string) => app.inject({ method: 'GET', url });
+      const ready = await get('/readyz');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({
+        status: 'ready',
+        checks: [
+          { name: 'database', status: 'ok' },
+          { name: 'projections', status: 'ok' },
+        ],
+      });
+      expect((await get('/api/v1/projections')).json()).toMatchObject({
+        items: [
+          { name: 'catalog', state: 'running', lag: { events: 0, seconds: 0 }, poisonEvents: 0 },
+          { name: 'stock', state: 'running' },
+          { name: 'carts', state: 'running' },
+        ],
+      });
+      const metrics = (await get('/metrics')).body;
+      expect(metrics).toMatch(/tally_projection_lag_events\{[^}]*projection="carts"[^}]*\} 0/);
+      expect(metrics).toMatch(/tally_projection_poison_events_recorded\{[^}]*projection="catalog"[^}]*\} 0/);
+    } finally {
+      await app.close();
+    }
+  });
+});
