@@ -106,8 +106,14 @@ export function sendProblem(
 ): void {
   const { problem, headers } = toProblem(error);
   const correlationId = request.id;
-  if (problem.status >= 500) logger.error({ err: error, correlationId, url: request.url }, 'request failed');
-  else logger.debug({ correlationId, code: problem.code }, 'request rejected');
+  // An HttpProblem is an outcome the edge chose (e.g. 503 while a projection catches up), not a bug.
+  if (problem.status >= 500 && !(error instanceof HttpProblem)) {
+    logger.error({ err: error, correlationId, url: request.url }, 'request failed');
+  } else if (problem.status >= 500) {
+    logger.warn({ correlationId, code: problem.code, url: request.url }, 'request not served');
+  } else {
+    logger.debug({ correlationId, code: problem.code }, 'request rejected');
+  }
   void reply
     .status(problem.status)
     .headers(headers)

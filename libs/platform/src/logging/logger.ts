@@ -3,11 +3,14 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** Structured JSON logs, one logger per app (`app` field), with redaction of secrets. */
-export function createLogger(level: string, app: string): Logger {
+/**
+ * Structured JSON logs with redaction of secrets. `process` names the OS process (`tally` when embedded,
+ * else the app); each app's own lines carry an `app` field added by `createHttpApp`.
+ */
+export function createLogger(level: string, processName: string): Logger {
   return pino({
     level,
-    base: { app },
+    base: { process: processName, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret'],
