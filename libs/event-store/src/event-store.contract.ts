@@ -330,6 +330,17 @@ export function eventStoreContract(
         expect(new Date(stored!.recordedAt).toISOString()).toBe(stored!.recordedAt);
       });
 
+      it('keeps any JSON value as data, including null', async () => {
+        const stream = streamId('product');
+        const values: JsonValue[] = [null, 42, 'text', true, [1, 'a', null], { nested: { list: [] } }];
+        await store.append(
+          stream,
+          values.map((value) => newEvent('ProductNoted', value)),
+          { expectedVersion: 'no_stream' },
+        );
+        expect((await store.readStream(stream)).map((event) => event.data)).toEqual(values);
+      });
+
       it('reads a version range', async () => {
         const stream = streamId('cart');
         await store.append(

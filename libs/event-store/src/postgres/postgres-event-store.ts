@@ -48,7 +48,7 @@ const MIN_SCAN_WINDOW = 10_000;
 // 'any' / 'stream_exists' appends that lose a race for the next version re-read the head and retry.
 const MAX_APPEND_ATTEMPTS = 100;
 // At most one NOTIFY per store per this many ms (the first of a quiet period goes out at once).
-const ANNOUNCE_INTERVAL_MS = 5;
+const ANNOUNCE_INTERVAL_MS = 20;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
@@ -57,7 +57,7 @@ const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::tex
 // One round trip: `event_store_append` (migration 0002) reads the stream's head, checks the expectation and
 // inserts the batch with consecutive versions.
 const APPEND_SQL = `SELECT head_version, last_version, last_transaction_id, last_position
-FROM event_store_append($1, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6, $7)`;
+FROM event_store_append($1, $2::jsonb, $3, $4)`;
 
 // Gap-safe global read (ADR 0002): only transactions older than the oldest running one are read, so no
 // transaction can later commit an event in front of what was delivered.
@@ -179,13 +179,18 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedVersion;
-    const batch = validateAppend(streamId, events, expected);
+    const { ids } = validateAppend(streamId, events, expected);
+    const batch = JSON.stringify(
+      events.map((event, i) => ({
+        event_id: ids[i],
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+      })),
+    );
     const params = [
       streamId,
-      batch.ids,
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
+      batch,
       typeof expected === 'number' ? 'version' : expected,
       typeof expected === 'number' ? expected : null,
     ];
@@ -199,11 +204,11 @@ export class PostgresEventStore implements EventStore {
           constraintOf(error) === 'events_stream_version' &&
           (expected === 'any' || expected === 'stream_exists');
         if (lostVersionRace && attempt < MAX_APPEND_ATTEMPTS) continue;
-        return this.resolveRejectedAppend(streamId, batch.ids, expected, undefined);
+        return this.resolveRejectedAppend(streamId, ids, expected, undefined);
       }
       if (!row) throw new Error(`Append to ${streamId}: the statement returned no row`);
       if (row.last_version === null || row.last_transaction_id === null || row.last_position === null) {
-        return this.resolveRejectedAppend(streamId, batch.ids, expected, row.head_version);
+        return this.resolveRejectedAppend(streamId, ids, expected, row.head_version);
       }
       const checkpoint = encodePostgresCheckpoint({
         transactionId: row.last_transaction_id,
