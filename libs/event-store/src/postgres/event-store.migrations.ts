@@ -14,7 +14,8 @@ import type { MigrationSet } from '@tally/database';
  *   (see docs/benchmarks/append.md for the measurement).
  * - `event_store_append` is the whole append in one call: PL/pgSQL caches its plans per connection,
  *   which the driver-level unnamed statements cannot (measured in docs/benchmarks/append.md). Since 0003
- *   the batch arrives as one JSON array, cheaper to build and to parse than four parallel arrays.
+ *   the batch arrives as one JSON array, cheaper to build and to parse than four parallel arrays; since 0004
+ *   the function returns OUT parameters instead of a table (no result tuplestore, no CTE).
  */
 export const eventStoreMigrations: MigrationSet = {
   module: 'event-store',
@@ -127,6 +128,53 @@ BEGIN
   )
   SELECT v_head, i.version, i.transaction_id::text, i.position::text
   FROM inserted i ORDER BY i.version DESC LIMIT 1;
+END
+$$;
+`,
+    },
+    {
+      id: '0004_append_out_parameters',
+      sql: `DROP FUNCTION event_store_append(text, jsonb, text, integer);
+CREATE FUNCTION event_store_append(
+  p_stream_id text,
+  p_events jsonb,
+  p_expected text,
+  p_expected_version integer,
+  OUT head_version integer,
+  OUT last_version integer,
+  OUT last_transaction_id text,
+  OUT last_position text
+) LANGUAGE plpgsql AS $$
+DECLARE
+  v_inserted integer;
+  v_expected_holds boolean;
+BEGIN
+  -- Read the head before this transaction takes its id: an append that saw version n committed then has a
+  -- larger transaction id than version n, which keeps per-stream order in the global order (ADR 0002).
+  SELECT s.version INTO head_version FROM events s WHERE s.stream_id = p_stream_id ORDER BY s.version DESC LIMIT 1;
+  head_version := coalesce(head_version, 0);
+  v_expected_holds := CASE p_expected
+    WHEN 'any' THEN true
+    WHEN 'stream_exists' THEN head_version > 0
+    WHEN 'no_stream' THEN head_version = 0
+    ELSE head_version = p_expected_version
+  END;
+  IF NOT v_expected_holds THEN
+    RETURN;
+  END IF;
+  -- A concurrent writer of the same next version makes this INSERT fail on events_stream_version.
+  -- recorded_at: one instant per batch, taken when the statement arrived, truncated to what a JS Date holds.
+  -- Rows are inserted in batch order, so positions (and currval) follow the versions.
+  INSERT INTO events (event_id, stream_id, version, type, data, metadata, recorded_at)
+  SELECT b.event_id, p_stream_id, head_version + b.n::integer, b.type, coalesce(b.data, 'null'::jsonb), b.metadata,
+    date_trunc('milliseconds', statement_timestamp())
+  FROM ROWS FROM (jsonb_to_recordset(p_events) AS (event_id uuid, type text, data jsonb, metadata jsonb))
+    WITH ORDINALITY AS b (event_id, type, data, metadata, n)
+  ORDER BY b.n;
+  GET DIAGNOSTICS v_inserted = ROW_COUNT;
+  last_version := head_version + v_inserted;
+  last_transaction_id := pg_current_xact_id()::text;
+  last_position := currval('events_position_seq')::text;
 END
 $$;
 `,
