@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const ratio = at8(EVENT_STORE) / at8(BARE);
     console.log(
       `\nTarget: event store at 8 writers >= 70% of bare INSERT rate (single-event appends): ` +
-        `${(ratio * 100).toFixed(0)}% ${ratio >= 0.7 ? 'MET' : 'MISSED'}`,
+        `${(ratio * 100).toFixed(1)}% ${ratio >= 0.7 ? 'MET' : 'MISSED'}`,
     );
   } finally {
     await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
