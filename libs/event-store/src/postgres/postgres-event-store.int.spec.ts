@@ -9,7 +9,7 @@ import {
   newEvent,
   streamId,
 } from '../event-store.contract';
-import type { NewEvent } from '../event-store.port';
+import type { NewEvent, RecordedEvent } from '../event-store.port';
 import { eventStoreMigrations } from './event-store.migrations';
 import { registerEventStoreMetrics } from './event-store.metrics';
 import { PostgresEventStore } from './postgres-event-store';
@@ -155,6 +155,52 @@ describe('PostgresEventStore on PostgreSQL', () => {
       expect(text).toMatch(/^tally_event_store_visibility_lag_seconds \d/m);
     } finally {
       await transaction.commit();
+    }
+  });
+
+  it('announces each append on its channel, after the commit, with the appended checkpoint', async () => {
+    const announced: string[] = [];
+    let arrived!: () => void;
+    const result = { checkpoint: '' };
+    const done = new Promise<void>((resolve) => (arrived = resolve));
+    const unlisten = await fixture.schema.client.listen(await fixture.store.notifyChannel(), (payload) => {
+      announced.push(payload);
+      if (result.checkpoint !== '' && payload >= result.checkpoint) arrived();
+    });
+    try {
+      const appended = await fixture.store.append(streamId('cart'), [newEvent('CartOpened')], {
+        expectedVersion: 'no_stream',
+      });
+      result.checkpoint = appended.checkpoint;
+      if (announced.some((payload) => payload >= appended.checkpoint)) arrived();
+      await done;
+      expect(announced).toContain(appended.checkpoint);
+    } finally {
+      await unlisten();
+    }
+  });
+
+  it('falls back to polling when no NOTIFY reaches the subscriber', async () => {
+    const reader = new PostgresEventStore(fixture.schema.connect(2), {
+      pollIntervalMs: 50,
+      notifyChannel: 'tally_events_nobody_writes_here',
+    });
+    const stream = streamId('cart');
+    let received!: (events: readonly RecordedEvent[]) => void;
+    const delivered = new Promise<readonly RecordedEvent[]>((resolve) => (received = resolve));
+    const subscription = reader.subscribe({}, async (events) => {
+      const ours = events.filter((event) => event.streamId === stream);
+      if (ours.length > 0) received(ours);
+      return Promise.resolve();
+    });
+    try {
+      const first = await reader.readAll({ limit: 1 });
+      expect(first.events).toEqual([]);
+      await fixture.store.append(stream, [newEvent('CartOpened')], { expectedVersion: 'no_stream' });
+      expect((await delivered).map((event) => event.version)).toEqual([1]);
+    } finally {
+      await subscription.stop();
+      await reader.close();
     }
   });
 
