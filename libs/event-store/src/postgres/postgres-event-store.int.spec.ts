@@ -18,7 +18,12 @@ async function postgresFixture(): Promise<
   EventStoreFixture & { schema: TestSchema; store: PostgresEventStore }
 > {
   const schema = await createTestSchema('event_store', 12);
-  await migrate(schema.client, [eventStoreMigrations]);
+  try {
+    await migrate(schema.client, [eventStoreMigrations]);
+  } catch (error) {
+    await schema.drop();
+    throw error;
+  }
   const store = new PostgresEventStore(schema.client, { pollIntervalMs: 250 });
   const stores = [store];
   return {
