@@ -163,7 +163,7 @@ export class PostgresEventStore implements EventStore {
 
   constructor(
     private readonly sql: SqlClient,
-    options: { pollIntervalMs?: number; notifyChannel?: string } = {},
+    options: PostgresEventStoreOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     if (!(this.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be positive');
