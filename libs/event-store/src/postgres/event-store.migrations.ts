@@ -13,9 +13,9 @@ import type { MigrationSet } from '@tally/database';
  * - No separate `streams` table: the append reads the stream's head from `events_stream_version`
  *   (see docs/benchmarks/append.md for the measurement).
  * - `event_store_append` is the whole append in one call: PL/pgSQL caches its plans per connection,
- *   which the driver-level unnamed statements cannot (measured in docs/benchmarks/append.md). Since 0003
- *   the batch arrives as one JSON array, cheaper to build and to parse than four parallel arrays; since 0004
- *   the function returns OUT parameters instead of a table (no result tuplestore, no CTE).
+ *   which the driver-level unnamed statements cannot (measured in docs/benchmarks/append.md). The batch
+ *   arrives as one JSON array, cheaper to build and to parse than parallel arrays, and the function returns
+ *   OUT parameters rather than a table (no result tuplestore, no CTE).
  */
 export const eventStoreMigrations: MigrationSet = {
   module: 'event-store',
@@ -43,99 +43,6 @@ export const eventStoreMigrations: MigrationSet = {
     {
       id: '0002_append_function',
       sql: `CREATE FUNCTION event_store_append(
-  p_stream_id text,
-  p_event_ids uuid[],
-  p_types text[],
-  p_data jsonb[],
-  p_metadata jsonb[],
-  p_expected text,
-  p_expected_version integer
-) RETURNS TABLE (head_version integer, last_version integer, last_transaction_id text, last_position text)
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_head integer;
-  v_expected_holds boolean;
-BEGIN
-  SELECT s.version INTO v_head FROM events s WHERE s.stream_id = p_stream_id ORDER BY s.version DESC LIMIT 1;
-  v_head := coalesce(v_head, 0);
-  v_expected_holds := CASE p_expected
-    WHEN 'any' THEN true
-    WHEN 'stream_exists' THEN v_head > 0
-    WHEN 'no_stream' THEN v_head = 0
-    ELSE v_head = p_expected_version
-  END;
-  IF NOT v_expected_holds THEN
-    RETURN QUERY SELECT v_head, NULL::integer, NULL::text, NULL::text;
-    RETURN;
-  END IF;
-  -- A concurrent writer of the same next version makes this INSERT fail on events_stream_version.
-  -- recorded_at: one instant per batch, taken when the statement arrived, truncated to what a JS Date holds.
-  RETURN QUERY
-  WITH inserted AS (
-    INSERT INTO events AS e (event_id, stream_id, version, type, data, metadata, recorded_at)
-    SELECT b.event_id, p_stream_id, v_head + b.n, b.type, b.data, b.metadata,
-      date_trunc('milliseconds', statement_timestamp())
-    FROM unnest(p_event_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS b (event_id, type, data, metadata, n)
-    ORDER BY b.n
-    RETURNING e.version, e.transaction_id, e.position
-  )
-  SELECT v_head, i.version, i.transaction_id::text, i.position::text
-  FROM inserted i ORDER BY i.version DESC LIMIT 1;
-END
-$$;
-`,
-    },
-    {
-      id: '0003_append_from_json',
-      sql: `DROP FUNCTION event_store_append(text, uuid[], text[], jsonb[], jsonb[], text, integer);
-CREATE FUNCTION event_store_append(
-  p_stream_id text,
-  p_events jsonb,
-  p_expected text,
-  p_expected_version integer
-) RETURNS TABLE (head_version integer, last_version integer, last_transaction_id text, last_position text)
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_head integer;
-  v_expected_holds boolean;
-BEGIN
-  -- Read the head before this transaction takes its id: an append that saw version n committed then has a
-  -- larger transaction id than version n, which keeps per-stream order in the global order (ADR 0002).
-  SELECT s.version INTO v_head FROM events s WHERE s.stream_id = p_stream_id ORDER BY s.version DESC LIMIT 1;
-  v_head := coalesce(v_head, 0);
-  v_expected_holds := CASE p_expected
-    WHEN 'any' THEN true
-    WHEN 'stream_exists' THEN v_head > 0
-    WHEN 'no_stream' THEN v_head = 0
-    ELSE v_head = p_expected_version
-  END;
-  IF NOT v_expected_holds THEN
-    RETURN QUERY SELECT v_head, NULL::integer, NULL::text, NULL::text;
-    RETURN;
-  END IF;
-  -- A concurrent writer of the same next version makes this INSERT fail on events_stream_version.
-  -- recorded_at: one instant per batch, taken when the statement arrived, truncated to what a JS Date holds.
-  -- Positions follow the batch order (ORDER BY), so (transaction_id, position) follows the versions.
-  RETURN QUERY
-  WITH inserted AS (
-    INSERT INTO events AS e (event_id, stream_id, version, type, data, metadata, recorded_at)
-    SELECT b.event_id, p_stream_id, v_head + b.n::integer, b.type, coalesce(b.data, 'null'::jsonb), b.metadata,
-      date_trunc('milliseconds', statement_timestamp())
-    FROM ROWS FROM (jsonb_to_recordset(p_events) AS (event_id uuid, type text, data jsonb, metadata jsonb))
-      WITH ORDINALITY AS b (event_id, type, data, metadata, n)
-    ORDER BY b.n
-    RETURNING e.version, e.transaction_id, e.position
-  )
-  SELECT v_head, i.version, i.transaction_id::text, i.position::text
-  FROM inserted i ORDER BY i.version DESC LIMIT 1;
-END
-$$;
-`,
-    },
-    {
-      id: '0004_append_out_parameters',
-      sql: `DROP FUNCTION event_store_append(text, jsonb, text, integer);
-CREATE FUNCTION event_store_append(
   p_stream_id text,
   p_events jsonb,
   p_expected text,
