@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { migrate, PgSqlClient, quoteIdentifier, type SqlClient } from '@tally/database';
-import { eventStoreMigrations, type NewEvent, PostgresEventStore } from '@tally/event-store';
+import { eventStoreMigrations, type NewEvent, PostgresEventStore, uuidv7 } from '@tally/event-store';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = [1, 8, 32] as const;
@@ -318,19 +318,6 @@ function newEvent(i: number): NewEvent {
 
 function newStreamId(): string {
   return `cart-${uuidv7()}`;
-}
-
-function uuidv7(): string {
-  const bytes = randomBytes(16);
-  let now = Date.now();
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = now % 256;
-    now = Math.floor(now / 256);
-  }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function announceDefault(): string {

@@ -1,4 +1,4 @@
-import { isUuid, uuidv7 } from './uuidv7';
+import { isUuid, uuidv7 } from './event-id';
 
 describe('uuidv7', () => {
   it('produces RFC 9562 version 7 ids', () => {

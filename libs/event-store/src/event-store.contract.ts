@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConcurrencyError, InvalidAppendError } from './errors';
+import { uuidv7 } from './event-id';
 import type {
   AppendResult,
   Checkpoint,
@@ -706,19 +707,6 @@ export function newEvent(type: string, data: JsonValue = {}): NewEvent {
       schemaVersion: 1,
     },
   };
-}
-
-function uuidv7(): string {
-  const bytes = randomBytes(16);
-  let now = Date.now();
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = now % 256;
-    now = Math.floor(now / 256);
-  }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function range(n: number): number[] {

@@ -18,3 +18,4 @@ export {
   encodeEventStoreDbCheckpoint,
   decodeEventStoreDbCheckpoint,
 } from './eventstoredb/eventstoredb-event-store';
+export * from './event-id';

@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { HealthController, type ReadinessCheck } from '../health/health.controller';
 import type { Infrastructure } from '../infrastructure';
-import { uuidv7, isUuid } from '../ids/uuidv7';
+import { isUuid, uuidv7 } from '@tally/event-store';
 import { NestPinoLogger } from '../logging/logger';
 import { APP_CONFIG, EVENT_STORE, LOGGER, METRICS_REGISTRY, READINESS_CHECKS, SQL_CLIENT } from '../tokens';
 import { ProblemDetailsFilter } from './problem-details.filter';

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** One bad input field: a dotted path (`shippingAddress.country`, `items.0.quantity`) and why. */
 export interface FieldProblem {
   readonly field: string;
@@ -45,3 +47,28 @@ export class ValidationProblem extends HttpProblem {
 
 export const problemType = (code: string): string =>
   `urn:tally:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+
+/** The problem body as a schema, for the OpenAPI documents of every app (mirrors {@link ProblemDetails}). */
+export const problemDetailsSchema = z
+  .object({
+    type: z.string().meta({ example: 'urn:tally:problem:validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().meta({ description: 'Stable machine-readable code', example: 'VALIDATION_FAILED' }),
+    errors: z
+      .array(
+        z.object({
+          field: z.string().meta({
+            example: 'price.amount',
+            description: 'Body field, or `path.x` / `query.x` / `header.X` for other parts of the request',
+          }),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .describe('Every bad field'),
+    correlationId: z.string().optional().describe('The X-Correlation-Id of the request, for support'),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
