@@ -38,16 +38,5 @@ export const moneySchema = z.object({
   currency: z.string().length(3).describe('ISO 4217 code'),
 });
 
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  code: z.string().describe('Stable machine-readable code, e.g. VALIDATION_FAILED, CART_NOT_FOUND'),
-  errors: z
-    .array(z.object({ field: z.string(), message: z.string() }))
-    .optional()
-    .describe('Every bad field: `query.pageSize`, `path.cartId`, `header.Tally-Consistency`'),
-  correlationId: z.string().optional(),
-});
+/** Problem details, as every Tally app sends them. */
+export { problemDetailsSchema as problemSchema } from '@tally/platform';

@@ -1,3 +1,4 @@
+import { problemDetailsSchema } from '@tally/platform';
 import { z } from 'zod';
 import { consistencyTokenHeader, idempotencyKeyHeader, ifMatchHeader } from './command-headers';
 
@@ -19,28 +20,6 @@ export interface ApiOperation {
   /** Reads a read model while building the command, so `Tally-Consistency` applies. */
   readonly readsReadModels?: boolean;
 }
-
-const problemSchema = z
-  .object({
-    type: z.string().meta({ example: 'urn:tally:problem:validation-failed' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    code: z.string().meta({ description: 'Stable machine-readable code', example: 'VALIDATION_FAILED' }),
-    errors: z
-      .array(
-        z.object({
-          field: z
-            .string()
-            .meta({ example: 'price.amount', description: 'Body field, or `path.x` / `header.X`' }),
-          message: z.string(),
-        }),
-      )
-      .optional(),
-    correlationId: z.string().optional(),
-  })
-  .meta({ description: 'RFC 9457 problem details' });
 
 const PROBLEM_TEXT: Record<number, string> = {
   400: 'Invalid request: malformed JSON or headers, or fields that fail validation (each listed in `errors`)',
@@ -146,6 +125,6 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
         '(`ETag`) and a consistency token (`Tally-Consistency`); every error is an RFC 9457 problem.',
     },
     paths,
-    components: { schemas: { Problem: schemaOf(problemSchema, 'output') } },
+    components: { schemas: { Problem: schemaOf(problemDetailsSchema, 'output') } },
   };
 }
