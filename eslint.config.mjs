@@ -29,7 +29,18 @@ const appBoundaries = apps
   }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'storefront/**', '.tally/**', '*.js', '*.mjs', '*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'storefront/**',
+      '.tally/**',
+      '*.js',
+      '*.mjs',
+      '*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,
