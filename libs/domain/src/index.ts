@@ -3,3 +3,6 @@ export * from './shared';
 export * from './catalog';
 export * from './inventory';
 export * from './cart';
+export * from './ordering';
+export * from './payments';
+export * from './checkout';

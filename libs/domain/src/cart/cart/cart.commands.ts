@@ -1,4 +1,14 @@
-import type { DomainCommand, Money } from '../../shared';
+import type { DomainCommand, Money, ShippingAddress, ShippingMethodSnapshot } from '../../shared';
+
+/** What the shopper gave at checkout; the order is placed from it. */
+export interface CheckoutDetails {
+  readonly email: string;
+  readonly shippingAddress: ShippingAddress;
+  /** Resolved from configuration at the edge when the shopper checks out. */
+  readonly shippingMethod: ShippingMethodSnapshot;
+  /** The provider's payment-method token (Stripe `pm_...`); never card data. */
+  readonly paymentMethodId: string;
+}
 
 /** A shopper starts a cart, as a guest (`customerId` null) or signed in. */
 export type OpenCart = DomainCommand<

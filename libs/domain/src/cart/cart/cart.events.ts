@@ -1,4 +1,5 @@
 import type { DomainEvent, Money } from '../../shared';
+import type { CheckoutDetails } from './cart.commands';
 
 /** A line of a cart as frozen at checkout: the price snapshot the order is placed with. */
 export interface CartLineSnapshot {
@@ -55,6 +56,10 @@ export type CartCheckedOut = DomainEvent<
     readonly orderId: string;
     readonly lines: readonly CartLineSnapshot[];
     readonly total: Money;
+    /** The cart's owner (null for a guest), repeated so the order can be placed from this event alone. */
+    readonly customerId?: string | null;
+    /** What the shopper gave at checkout, when the cart was checked out to place an order. */
+    readonly checkout?: CheckoutDetails;
   }
 >;
 

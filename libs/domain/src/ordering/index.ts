@@ -1,0 +1,3 @@
+// The ordering bounded context: orders from placement to delivery and refund. The only way in.
+export * from './order/order.commands';
+export * from './order/order.events';
