@@ -1,4 +1,5 @@
 export * from './config/config';
+export * from './config/shipping-methods';
 export * from './health/health.controller';
 export * from './http/create-http-app';
 export * from './http/problem';

@@ -36,6 +36,17 @@ const configSchema = z.object({
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
   TALLY_SEED: z.enum(['auto', 'off']).default('auto'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Tax on subtotal + shipping, in basis points (2000 = 20 %). */
+  TAX_RATE_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(2000),
+  /** How long checkout waits for a payment before cancelling the order (default 15 min). */
+  PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
+  /** Simulated payment provider (used when STRIPE_SECRET_KEY is not set). */
+  SIMULATED_PAYMENT_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  SIMULATED_PAYMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** Shared secret with which the simulated provider signs its webhooks. */
+  SIMULATED_WEBHOOK_SECRET: z.string().startsWith('whsec_').default('whsec_tally_simulated_provider'),
+  /** Publishable key for Stripe Elements in the storefront (Stripe mode). */
+  STRIPE_PUBLISHABLE_KEY: z.string().startsWith('pk_').optional(),
 });
 
 const TALLY_VARIABLES = new Set(Object.keys(configSchema.shape).filter((key) => key.startsWith('TALLY_')));
@@ -64,6 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (parsed.success && parsed.data.STRIPE_SECRET_KEY && !parsed.data.STRIPE_WEBHOOK_SECRET) {
+    problems.push(
+      'STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set (webhooks must be verified)',
+    );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return { ...parsed.data, mode: parsed.data.DATABASE_URL ? 'full' : 'embedded' };

@@ -31,3 +31,18 @@ describe('loadConfig', () => {
     expect(problems).toContain('TALLY_SEEED: unknown setting');
   });
 });
+
+describe('checkout settings', () => {
+  it('defaults to a 20 % tax rate and a 15 minute payment timeout', () => {
+    const config = loadConfig({});
+    expect(config.TAX_RATE_BASIS_POINTS).toBe(2000);
+    expect(config.PAYMENT_TIMEOUT_MS).toBe(900_000);
+  });
+
+  it('requires a webhook secret with a Stripe key', () => {
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    expect(
+      loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).STRIPE_SECRET_KEY,
+    ).toBe('sk_test_x');
+  });
+});
