@@ -14,7 +14,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing)$':
+  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing|payments)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 
