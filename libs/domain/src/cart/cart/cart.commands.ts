@@ -46,10 +46,13 @@ export type RemoveCartItem = DomainCommand<
 /** Empty the cart. */
 export type ClearCart = DomainCommand<'ClearCart', { readonly cartId: string }>;
 
-/** Freeze the cart for an order; it accepts no change afterwards. */
+/**
+ * Freeze the cart for an order; it accepts no change afterwards. With `checkout` (what the shopper gave at
+ * checkout), the frozen cart carries everything needed to place the order.
+ */
 export type CheckOutCart = DomainCommand<
   'CheckOutCart',
-  { readonly cartId: string; readonly orderId: string }
+  { readonly cartId: string; readonly orderId: string; readonly checkout?: CheckoutDetails }
 >;
 
 /** Every command the cart decider accepts. */

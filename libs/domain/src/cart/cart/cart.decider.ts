@@ -5,6 +5,7 @@ import type {
   CartCommand,
   ChangeCartItemQuantity,
   CheckOutCart,
+  CheckoutDetails,
   OpenCart,
   RemoveCartItem,
 } from './cart.commands';
@@ -18,6 +19,7 @@ import {
   CartLineNotFound,
   CartLineQuantityExceeded,
   CartNotFound,
+  IncompleteCheckoutDetails,
   InvalidCartCurrency,
   InvalidCartItemPrice,
 } from './cart.errors';
@@ -155,6 +157,36 @@ function removeItem({ data }: RemoveCartItem, state: CartState): CartEvent[] {
   return [{ type: 'CartItemRemoved', data: { cartId: cart.cartId, sku: data.sku } }];
 }
 
+const isPresentText = (value: unknown): boolean => typeof value === 'string' && value.trim() !== '';
+const isPresentObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
+/**
+ * Checkout details are present in full. Commands arrive as JSON, so the declared type is no guarantee; the
+ * shape of each part is the edge's job, the cart only refuses to freeze an order it could not place.
+ */
+function assertCheckoutDetailsPresent(checkout: CheckoutDetails): void {
+  const parts: [string, boolean][] = [
+    ['checkout.email', isPresentText(checkout.email)],
+    ['checkout.shippingAddress', isPresentObject(checkout.shippingAddress)],
+    ['checkout.shippingMethod', isPresentObject(checkout.shippingMethod)],
+    ['checkout.paymentMethodId', isPresentText(checkout.paymentMethodId)],
+  ];
+  const missing = parts.find(([, present]) => !present);
+  if (missing !== undefined) throw new IncompleteCheckoutDetails(missing[0]);
+}
+
+/** The details as recorded: exactly the documented fields, so nothing else a caller sent is stored. */
+function copyCheckoutDetails(checkout: CheckoutDetails): CheckoutDetails {
+  const { name, line1, line2, city, postalCode, country } = checkout.shippingAddress;
+  const { id, name: methodName, price } = checkout.shippingMethod;
+  return {
+    email: checkout.email,
+    shippingAddress: { name, line1, ...(line2 === undefined ? {} : { line2 }), city, postalCode, country },
+    shippingMethod: { id, name: methodName, price: { amount: price.amount, currency: price.currency } },
+    paymentMethodId: checkout.paymentMethodId,
+  };
+}
+
 function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
   const cart = existing(state, data.cartId);
   if (cart.status === 'checked_out') {
@@ -168,7 +200,16 @@ function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
     amount: lines.reduce((sum, line) => sum + line.lineTotal.amount, 0),
     currency: cart.currency,
   };
-  return [{ type: 'CartCheckedOut', data: { cartId: cart.cartId, orderId: data.orderId, lines, total } }];
+  const frozen = { cartId: cart.cartId, orderId: data.orderId, lines, total };
+  if (data.checkout === undefined) return [{ type: 'CartCheckedOut', data: frozen }];
+  assertCheckoutDetailsPresent(data.checkout);
+  // The owner and the details ride on the event so that checkout can place the order from it alone.
+  return [
+    {
+      type: 'CartCheckedOut',
+      data: { ...frozen, customerId: cart.customerId, checkout: copyCheckoutDetails(data.checkout) },
+    },
+  ];
 }
 
 function decide(command: CartCommand, state: CartState): CartEvent[] {
@@ -234,7 +275,9 @@ function evolve(state: CartState, event: CartEvent): CartState {
  *
  * Opened once in one currency; lines are added (merged by SKU, at most 99 units each and 100 lines),
  * changed, removed or cleared; checkout freezes the lines and total for one order, after which the cart
- * accepts no change. A checkout retried for the same order changes nothing.
+ * accepts no change. A checkout retried for the same order changes nothing. A checkout with the shopper's
+ * details (email, address, shipping method, payment method) records them and the cart's owner with the
+ * frozen lines, which is what starts the checkout process.
  */
 export const cartDecider = {
   initialState,

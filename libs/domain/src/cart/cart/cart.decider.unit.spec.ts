@@ -1,6 +1,6 @@
 import type { CommandMetadata, Money } from '../../shared';
 import { deciderSpec } from '../../testing/decider-spec';
-import type { CartCommand } from './cart.commands';
+import type { CartCommand, CheckoutDetails } from './cart.commands';
 import { cartDecider, cartView } from './cart.decider';
 import {
   CartAlreadyCheckedOut,
@@ -12,6 +12,7 @@ import {
   CartLineNotFound,
   CartLineQuantityExceeded,
   CartNotFound,
+  IncompleteCheckoutDetails,
   InvalidCartCurrency,
   InvalidCartItemPrice,
 } from './cart.errors';
@@ -41,6 +42,20 @@ const changeQuantity = (sku: string, quantity: number) =>
 const removeItem = (sku: string) => command('RemoveCartItem', { cartId, sku });
 const clearCart = command('ClearCart', { cartId });
 const checkOut = (orderId = 'order-1') => command('CheckOutCart', { cartId, orderId });
+const details: CheckoutDetails = {
+  email: 'ada@example.com',
+  shippingAddress: {
+    name: 'Ada Lovelace',
+    line1: '12 St James Square',
+    city: 'London',
+    postalCode: 'SW1Y 4JH',
+    country: 'GB',
+  },
+  shippingMethod: { id: 'standard', name: 'Standard', price: eur(495) },
+  paymentMethodId: 'pm_card_visa',
+};
+const checkOutWith = (checkout: CheckoutDetails, orderId = 'order-1') =>
+  command('CheckOutCart', { cartId, orderId, checkout });
 
 const opened: CartEvent = { type: 'CartOpened', data: { cartId, customerId: null, currency: 'EUR' } };
 const added = (sku: string, quantity: number, unitPrice = eur(1000), name = `Product ${sku}`): CartEvent => ({
@@ -237,6 +252,72 @@ describe('Cart', () => {
         .when(checkOut())
         .thenThrows(CartEmpty);
     });
+
+    describe('with checkout details', () => {
+      const frozen = {
+        cartId,
+        orderId: 'order-9',
+        lines: [
+          { sku: 'A', name: 'Product A', quantity: 2, unitPrice: eur(1000), lineTotal: eur(2000) },
+          { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(250), lineTotal: eur(250) },
+        ],
+        total: eur(2250),
+      };
+
+      it('records the details and the guest owner with the frozen lines', () => {
+        given
+          .when(checkOutWith(details, 'order-9'))
+          .then([{ type: 'CartCheckedOut', data: { ...frozen, customerId: null, checkout: details } }]);
+      });
+
+      it("records the customer's id for a signed-in cart", () => {
+        spec
+          .given([
+            { type: 'CartOpened', data: { cartId, customerId: 'customer-7', currency: 'EUR' } },
+            added('A', 2, eur(1000)),
+            added('B', 1, eur(250)),
+          ])
+          .when(checkOutWith(details, 'order-9'))
+          .then([
+            { type: 'CartCheckedOut', data: { ...frozen, customerId: 'customer-7', checkout: details } },
+          ]);
+      });
+
+      it('keeps the optional second address line, and nothing the caller added beyond the documented fields', () => {
+        const withExtras = {
+          ...details,
+          shippingAddress: { ...details.shippingAddress, line2: 'Flat 3', floor: 2 },
+          shippingMethod: { ...details.shippingMethod, internalCode: 'X' },
+          cardNumber: '4242424242424242',
+        } as CheckoutDetails;
+        given.when(checkOutWith(withExtras, 'order-9')).then([
+          {
+            type: 'CartCheckedOut',
+            data: {
+              ...frozen,
+              customerId: null,
+              checkout: { ...details, shippingAddress: { ...details.shippingAddress, line2: 'Flat 3' } },
+            },
+          },
+        ]);
+      });
+
+      it.each([
+        ['checkout.email', { ...details, email: ' ' }],
+        ['checkout.email', { ...details, email: undefined }],
+        ['checkout.shippingAddress', { ...details, shippingAddress: null }],
+        ['checkout.shippingMethod', { ...details, shippingMethod: undefined }],
+        ['checkout.paymentMethodId', { ...details, paymentMethodId: '' }],
+      ])('rejects details without %s', (field, checkout) => {
+        given
+          .when(checkOutWith(checkout as unknown as CheckoutDetails))
+          .thenThrows(IncompleteCheckoutDetails, field);
+      });
+
+      it('still rejects an empty cart first', () => {
+        spec.given([opened]).when(checkOutWith(details)).thenThrows(CartEmpty);
+      });
+    });
   });
 
   describe('when open with 100 lines', () => {
@@ -263,12 +344,14 @@ describe('Cart', () => {
     const history = [opened, added('A', 2), checkedOut([{ sku: 'A', quantity: 2, unitPrice: eur(1000) }])];
     const given = spec.given(history);
 
-    it('ignores a checkout retried for the same order', () => {
+    it('ignores a checkout retried for the same order, with or without details', () => {
       given.when(checkOut('order-1')).thenNothingHappens();
+      given.when(checkOutWith(details, 'order-1')).thenNothingHappens();
     });
 
     it('rejects a checkout for another order', () => {
       given.when(checkOut('order-2')).thenThrows(CartAlreadyCheckedOut);
+      given.when(checkOutWith(details, 'order-2')).thenThrows(CartAlreadyCheckedOut);
     });
 
     it.each(allCommandsButOpen.filter(([name]) => name !== 'CheckOutCart'))('rejects %s', (_, cmd) => {

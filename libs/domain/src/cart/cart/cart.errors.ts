@@ -94,3 +94,14 @@ export class CartEmpty extends IllegalStateError {
     super(`Cart ${cartId} is empty`);
   }
 }
+
+/**
+ * Checkout details with a part missing or empty. Their shape (address fields, email syntax, a known shipping
+ * method) is checked at the edge; the cart only refuses to freeze without them.
+ */
+export class IncompleteCheckoutDetails extends UnprocessableCommandError {
+  readonly code = 'INCOMPLETE_CHECKOUT_DETAILS';
+  constructor(field: string) {
+    super(`Checkout details must include ${field}`, field);
+  }
+}
