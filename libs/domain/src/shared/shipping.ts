@@ -16,3 +16,18 @@ export interface ShippingMethodSnapshot {
   readonly name: string;
   readonly price: Money;
 }
+
+/** Exactly the documented fields of an address, so that nothing else a caller sent is stored with it. */
+export function copyShippingAddress(address: ShippingAddress): ShippingAddress {
+  const { name, line1, line2, city, postalCode, country } = address;
+  return { name, line1, ...(line2 === undefined ? {} : { line2 }), city, postalCode, country };
+}
+
+/** Exactly the documented fields of a shipping method snapshot. */
+export function copyShippingMethod(method: ShippingMethodSnapshot): ShippingMethodSnapshot {
+  return {
+    id: method.id,
+    name: method.name,
+    price: { amount: method.price.amount, currency: method.price.currency },
+  };
+}

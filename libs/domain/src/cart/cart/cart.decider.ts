@@ -1,4 +1,11 @@
-import { assertNever, isCurrencyCode, isUnitPriceAmount, multiplyMoney } from '../../shared';
+import {
+  assertNever,
+  copyShippingAddress,
+  copyShippingMethod,
+  isCurrencyCode,
+  isUnitPriceAmount,
+  multiplyMoney,
+} from '../../shared';
 import type { Decider, Money } from '../../shared';
 import type {
   AddCartItem,
@@ -177,12 +184,10 @@ function assertCheckoutDetailsPresent(checkout: CheckoutDetails): void {
 
 /** The details as recorded: exactly the documented fields, so nothing else a caller sent is stored. */
 function copyCheckoutDetails(checkout: CheckoutDetails): CheckoutDetails {
-  const { name, line1, line2, city, postalCode, country } = checkout.shippingAddress;
-  const { id, name: methodName, price } = checkout.shippingMethod;
   return {
     email: checkout.email,
-    shippingAddress: { name, line1, ...(line2 === undefined ? {} : { line2 }), city, postalCode, country },
-    shippingMethod: { id, name: methodName, price: { amount: price.amount, currency: price.currency } },
+    shippingAddress: copyShippingAddress(checkout.shippingAddress),
+    shippingMethod: copyShippingMethod(checkout.shippingMethod),
     paymentMethodId: checkout.paymentMethodId,
   };
 }
