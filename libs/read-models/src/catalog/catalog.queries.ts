@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@tally/database';
 import type { Money } from '@tally/domain';
+import { isoTime } from '../sql-json';
 
 export type ProductStatus = 'draft' | 'published' | 'unpublished' | 'discontinued';
 
@@ -81,8 +82,6 @@ export const PRICE_BANDS: readonly Omit<PriceBandFacet, 'count'>[] = [
 ];
 
 export const MAX_PAGE_SIZE = 100;
-
-const isoTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * One product as JSON, built in SQL so that both queries return the same shape and int8 amounts arrive
