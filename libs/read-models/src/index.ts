@@ -1,5 +1,6 @@
 import { cartsProjection } from './carts/carts.projection';
 import { catalogProjection } from './catalog/catalog.projection';
+import { ordersProjection } from './orders/orders.projection';
 import type { Projection } from './projection';
 import { stockProjection } from './stock/stock.projection';
 
@@ -14,6 +15,13 @@ export { stockProjection } from './stock/stock.projection';
 export * from './stock/stock.queries';
 export { cartsProjection } from './carts/carts.projection';
 export * from './carts/carts.queries';
+export { ordersProjection } from './orders/orders.projection';
+export * from './orders/orders.queries';
 
-/** Every read model Tally keeps in PostgreSQL, for the projectors app (names: catalog, stock, carts). */
-export const allProjections: readonly Projection[] = [catalogProjection, stockProjection, cartsProjection];
+/** Every read model Tally keeps in PostgreSQL, for the projectors app (names: catalog, stock, carts, orders). */
+export const allProjections: readonly Projection[] = [
+  catalogProjection,
+  stockProjection,
+  cartsProjection,
+  ordersProjection,
+];

@@ -1,6 +1,7 @@
 import type { Migration, MigrationSet } from '@tally/database';
 import { cartsMigrations } from './carts/carts.schema';
 import { catalogMigrations } from './catalog/catalog.schema';
+import { ordersMigrations } from './orders/orders.schema';
 import { stockMigrations } from './stock/stock.schema';
 
 /**
@@ -36,5 +37,11 @@ CREATE INDEX projection_poison_events_recent ON projection_poison_events (record
 /** Everything the read side needs: runner tables and every read model's tables (module `read-models`). */
 export const readModelMigrations: MigrationSet = {
   module: 'read-models',
-  migrations: [...runnerMigrations, ...catalogMigrations, ...stockMigrations, ...cartsMigrations],
+  migrations: [
+    ...runnerMigrations,
+    ...catalogMigrations,
+    ...stockMigrations,
+    ...cartsMigrations,
+    ...ordersMigrations,
+  ],
 };
