@@ -1,0 +1,424 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  ReplayPolicy,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { RecordedEvent } from '@tally/event-store';
+import type { Registry } from 'prom-client';
+import { silentLogger, type MessagingLogger } from '../messaging-logger';
+import { ensureEventStream } from '../relay/event-stream';
+import { backoffDelay, describeError, StopSignal, type RetryOptions } from '../retry';
+import {
+  allEventsSubject,
+  DEFAULT_EVENT_STREAM,
+  DEFAULT_SUBJECT_PREFIX,
+  eventTypeSubject,
+  subjectMatches,
+} from '../subjects';
+import { consumerMetrics, type ConsumerMetrics, type ConsumerStatus } from './consumer-metrics';
+import {
+  resolveConsumerOptions,
+  type EventConsumerHost,
+  type EventConsumerOptions,
+  type RunningConsumer,
+} from './event-consumer-host';
+import { PartitionedScheduler } from './partitioned-scheduler';
+
+export interface JetStreamEventConsumersOptions {
+  /** An open connection; the caller owns it (see {@link connectToNats}). */
+  readonly nats: NatsConnection;
+  /** Subject prefix the relay publishes under (default `tally`). */
+  readonly prefix?: string;
+  /** The relay's stream (default `TALLY_EVENTS`); created with defaults if it does not exist yet. */
+  readonly streamName?: string;
+  /**
+   * How long JetStream waits for an ack before delivering a message again (default 30 s). Messages held by
+   * the consumer are kept alive with progress acks, so this only bounds recovery from a crashed process.
+   */
+  readonly ackWaitMs?: number;
+  /** Delay before a failed event is delivered again: doubles per delivery (default 250 ms up to 30 s). */
+  readonly retry?: RetryOptions;
+  /** Backoff when the consumer itself fails (NATS unreachable, stream missing); default 100 ms up to 30 s. */
+  readonly reconnect?: RetryOptions;
+  readonly logger?: MessagingLogger;
+  /** Where `tally_consumer_*` counters go; omit to record none. */
+  readonly registry?: Registry;
+}
+
+/**
+ * Durable JetStream pull consumers over the relayed event stream (docs/adr/0006-relay-and-consumers.md).
+ *
+ * Each consumer is a durable consumer named after it, filtered to `<prefix>.events.*.<Type>` for its event
+ * types, with explicit acks and unlimited deliveries. An event is acked after its handler resolves; when
+ * the handler throws, the message is nak'ed with a growing delay and delivered again. Up to `maxInFlight`
+ * handlers run at once, never two of the same partition; when one fails, the later events of its partition
+ * are held back (nak'ed to come after it) until it succeeds, so per-partition order survives failures.
+ * Ordering assumes one running instance per durable name.
+ */
+export class JetStreamEventConsumers implements EventConsumerHost {
+  private readonly prefix: string;
+  private readonly streamName: string;
+  private readonly logger: MessagingLogger;
+  private readonly metrics: ConsumerMetrics | undefined;
+  private readonly workers = new Set<JetStreamConsumerWorker>();
+
+  constructor(private readonly options: JetStreamEventConsumersOptions) {
+    this.prefix = options.prefix ?? DEFAULT_SUBJECT_PREFIX;
+    this.streamName = options.streamName ?? DEFAULT_EVENT_STREAM;
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.registry ? consumerMetrics(options.registry) : undefined;
+  }
+
+  /**
+   * Creates or updates the durable consumer and starts handling. Resolves after the first attempt; if NATS
+   * is unreachable it keeps retrying in the background (see {@link status}).
+   */
+  async start(options: EventConsumerOptions): Promise<RunningConsumer> {
+    const resolved = resolveConsumerOptions(options);
+    if ([...this.workers].some((worker) => worker.name === resolved.name)) {
+      throw new Error(`Consumer ${resolved.name} is already running in this process`);
+    }
+    const worker = new JetStreamConsumerWorker(resolved, {
+      nats: this.options.nats,
+      prefix: this.prefix,
+      streamName: this.streamName,
+      ackWaitMs: this.options.ackWaitMs ?? 30_000,
+      retry: { initialMs: 250, maxMs: 30_000, ...this.options.retry },
+      reconnect: this.options.reconnect ?? {},
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.workers.add(worker);
+    await worker.start();
+    return {
+      stop: async () => {
+        await worker.stop();
+        this.workers.delete(worker);
+      },
+    };
+  }
+
+  status(): ConsumerStatus[] {
+    return [...this.workers].map((worker) => worker.status());
+  }
+
+  /** Stops every consumer this host started. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    this.workers.clear();
+  }
+}
+
+interface WorkerSettings {
+  readonly nats: NatsConnection;
+  readonly prefix: string;
+  readonly streamName: string;
+  readonly ackWaitMs: number;
+  readonly retry: RetryOptions;
+  readonly reconnect: RetryOptions;
+  readonly logger: MessagingLogger;
+  readonly metrics: ConsumerMetrics | undefined;
+}
+
+/** A partition held back behind a failed event until that event succeeds. */
+interface Block {
+  /** Stream sequence of the failed event. */
+  readonly seq: number;
+  /** When it will be delivered again. */
+  readonly retryAt: number;
+  /** Give up holding back after this instant (the event may have gone to another instance). */
+  readonly expiresAt: number;
+}
+
+// Followers of a blocked partition are nak'ed to arrive this long after the event that blocks it.
+const FOLLOW_DELAY_MS = 100;
+
+class JetStreamConsumerWorker {
+  readonly name: string;
+  private readonly signal = new StopSignal();
+  private readonly scheduler: PartitionedScheduler;
+  private readonly held = new Set<JsMsg>();
+  private readonly blocked = new Map<string, Block>();
+  private readonly types: ReadonlySet<string>;
+  private clientFilter: string[] | undefined;
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private state: ConsumerStatus['state'] = 'starting';
+  private failures = 0;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly options: Required<EventConsumerOptions>,
+    private readonly settings: WorkerSettings,
+  ) {
+    this.name = options.name;
+    this.types = new Set(options.eventTypes);
+    this.scheduler = new PartitionedScheduler(options.maxInFlight);
+  }
+
+  async start(): Promise<void> {
+    // Held messages (queued behind their partition or running) must not time out and come back twice.
+    this.keepAlive = setInterval(
+      () => {
+        for (const msg of this.held) msg.working();
+      },
+      Math.max(250, Math.floor(this.settings.ackWaitMs / 3)),
+    );
+    await new Promise<void>((firstAttempt) => {
+      this.loop = this.run(firstAttempt);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.signal.requested()) {
+      this.signal.stop();
+      await this.messages?.close().catch(() => undefined);
+    }
+    await this.loop;
+    clearInterval(this.keepAlive);
+    this.state = 'stopped';
+  }
+
+  status(): ConsumerStatus {
+    return {
+      name: this.name,
+      state: this.state,
+      failures: this.failures,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
+  }
+
+  private async run(firstAttempt: () => void): Promise<void> {
+    const { logger } = this.settings;
+    while (!this.signal.requested()) {
+      let failure: unknown;
+      try {
+        const jsm = await jetstreamManager(this.settings.nats);
+        await this.ensureConsumer(jsm);
+        const consumer = await jetstream(this.settings.nats).consumers.get(
+          this.settings.streamName,
+          this.name,
+        );
+        this.messages = await consumer.consume({ max_messages: this.options.maxInFlight });
+        if (this.signal.requested()) break;
+        this.state = 'running';
+        this.failures = 0;
+        firstAttempt();
+        logger.info({ consumer: this.name, types: this.options.eventTypes }, 'consumer started');
+        for await (const msg of this.messages) {
+          if (this.signal.requested()) {
+            msg.nak();
+            continue;
+          }
+          this.dispatch(msg);
+          // Back-pressure: stop taking messages while twice the concurrency is already held.
+          await this.scheduler.whenRoom(this.options.maxInFlight * 2);
+        }
+        if (!this.signal.requested()) failure = new Error('consumer message stream ended');
+      } catch (error) {
+        failure = error;
+      } finally {
+        await this.messages?.close().catch(() => undefined);
+        this.messages = undefined;
+      }
+      if (this.signal.requested()) break;
+      this.state = 'retrying';
+      this.failures += 1;
+      this.lastError = describeError(failure);
+      const delayMs = backoffDelay(this.failures, this.settings.reconnect);
+      logger.error(
+        { consumer: this.name, err: failure, failures: this.failures, retryInMs: delayMs },
+        'consumer failed; reconnecting',
+      );
+      firstAttempt();
+      await this.signal.sleep(delayMs);
+    }
+    // Let the handlers in flight finish (and ack); queued ones nak themselves once stopping.
+    await this.scheduler.idle();
+    this.state = 'stopped';
+    firstAttempt();
+  }
+
+  private dispatch(msg: JsMsg): void {
+    if (this.clientFilter && !this.clientFilter.some((filter) => subjectMatches(filter, msg.subject))) {
+      msg.ack();
+      return;
+    }
+    let event: RecordedEvent;
+    try {
+      event = parseEvent(msg);
+    } catch (error) {
+      // Not an envelope the relay publishes: nothing any handler could do with it, ever.
+      this.settings.logger.error(
+        { consumer: this.name, err: error, subject: msg.subject, seq: msg.info.streamSequence },
+        'consumer received a message that is not an event envelope; terminating it',
+      );
+      msg.term('not an event envelope');
+      return;
+    }
+    if (!this.types.has(event.type)) {
+      msg.ack();
+      return;
+    }
+    let partition: string;
+    try {
+      partition = this.options.partitionKey(event);
+    } catch (error) {
+      this.settings.logger.error(
+        { consumer: this.name, err: error, eventId: event.eventId },
+        'partitionKey threw; using the stream id',
+      );
+      partition = event.streamId;
+    }
+    this.held.add(msg);
+    void this.scheduler
+      .submit(partition, () => this.handle(msg, event, partition))
+      .finally(() => this.held.delete(msg));
+  }
+
+  private async handle(msg: JsMsg, event: RecordedEvent, partition: string): Promise<void> {
+    const { logger, metrics } = this.settings;
+    if (this.signal.requested()) {
+      msg.nak();
+      return;
+    }
+    const seq = msg.info.streamSequence;
+    const now = Date.now();
+    const block = this.blocked.get(partition);
+    if (block && seq > block.seq) {
+      if (now < block.expiresAt) {
+        msg.nak(Math.max(0, block.retryAt - now) + FOLLOW_DELAY_MS);
+        return;
+      }
+      this.blocked.delete(partition);
+      logger.warn(
+        { consumer: this.name, partition, blockedBy: block.seq },
+        'the event holding back a partition did not come back in time; releasing the partition',
+      );
+    }
+    try {
+      await this.options.handler(event);
+    } catch (error) {
+      const delayMs = backoffDelay(msg.info.deliveryCount, this.settings.retry);
+      msg.nak(delayMs);
+      this.blocked.set(partition, {
+        seq,
+        retryAt: now + delayMs,
+        expiresAt: now + delayMs + 2 * this.settings.ackWaitMs,
+      });
+      metrics?.failures.inc({ consumer: this.name });
+      logger.error(
+        {
+          consumer: this.name,
+          err: error,
+          eventId: event.eventId,
+          type: event.type,
+          streamId: event.streamId,
+          partition,
+          deliveries: msg.info.deliveryCount,
+          retryInMs: delayMs,
+        },
+        'event handler failed; the event will be delivered again',
+      );
+      return;
+    }
+    msg.ack();
+    if (this.blocked.get(partition)?.seq === seq) this.blocked.delete(partition);
+    metrics?.handled.inc({ consumer: this.name });
+  }
+
+  /** Creates the durable consumer, or brings its filter and limits to what this process asks for. */
+  private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
+    const { streamName, prefix, ackWaitMs } = this.settings;
+    const subjects = this.options.eventTypes.map((type) => eventTypeSubject(type, prefix));
+    let filter: Pick<ConsumerConfig, 'filter_subject' | 'filter_subjects'>;
+    if (subjects.length === 1) {
+      filter = { filter_subject: subjects[0] };
+      this.clientFilter = undefined;
+    } else if (supportsMultipleFilters(this.settings.nats)) {
+      filter = { filter_subjects: subjects };
+      this.clientFilter = undefined;
+    } else {
+      // NATS before 2.10 filters on one subject only: take every event, keep the wanted ones here.
+      filter = { filter_subject: allEventsSubject(prefix) };
+      this.clientFilter = subjects;
+    }
+    const limits = {
+      ack_wait: nanos(ackWaitMs),
+      max_deliver: -1,
+      max_ack_pending: Math.max(100, this.options.maxInFlight * 4),
+    };
+    let existing: ConsumerInfo | undefined;
+    try {
+      existing = await jsm.consumers.info(streamName, this.name);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError)) throw error;
+      if (error.code === JetStreamApiCodes.StreamNotFound) {
+        await ensureEventStream(jsm, { name: streamName, prefix }, 'create-if-missing');
+      } else if (error.code !== JetStreamApiCodes.ConsumerNotFound) {
+        throw error;
+      }
+    }
+    if (!existing) {
+      await jsm.consumers.add(streamName, {
+        durable_name: this.name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        replay_policy: ReplayPolicy.Instant,
+        ...filter,
+        ...limits,
+      });
+      return;
+    }
+    const current = existing.config;
+    const sameFilter =
+      sameSubjects(current.filter_subjects ?? [], filter.filter_subjects ?? []) &&
+      (current.filter_subject ?? '') === (filter.filter_subject ?? '');
+    const sameLimits =
+      current.ack_wait === limits.ack_wait &&
+      current.max_deliver === limits.max_deliver &&
+      current.max_ack_pending === limits.max_ack_pending;
+    if (sameFilter && sameLimits) return;
+    this.settings.logger.info({ consumer: this.name, filter }, 'updating the durable consumer configuration');
+    await jsm.consumers.update(streamName, this.name, { ...limits, ...filter });
+  }
+}
+
+function sameSubjects(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+}
+
+/** Several filter subjects per consumer arrived in NATS 2.10. */
+function supportsMultipleFilters(nats: NatsConnection): boolean {
+  const [major = 0, minor = 0] = (nats.info?.version ?? '0.0.0').split('.').map((part) => parseInt(part, 10));
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+/** The relayed envelope, checked for the fields consumers rely on. */
+function parseEvent(msg: JsMsg): RecordedEvent {
+  const value = msg.json<Partial<RecordedEvent> | null>();
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    typeof value.eventId !== 'string' ||
+    typeof value.streamId !== 'string' ||
+    typeof value.type !== 'string' ||
+    typeof value.version !== 'number' ||
+    typeof value.position !== 'string' ||
+    typeof value.metadata !== 'object'
+  ) {
+    throw new Error('missing envelope fields');
+  }
+  return value as RecordedEvent;
+}
