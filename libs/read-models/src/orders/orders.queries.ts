@@ -3,25 +3,24 @@ import type { CancellationReason, Money, ShippingAddress, ShippingMethodSnapshot
 import { MAX_PAGE_SIZE } from '../catalog/catalog.queries';
 import { isoTime } from '../sql-json';
 
-export type OrderStatus = 'pending' | 'confirmed' | 'cancelled' | 'shipped' | 'delivered';
+/** What an order's `status` can be (public contract: these exact strings). */
+export const ORDER_STATUSES = ['pending', 'confirmed', 'cancelled', 'shipped', 'delivered'] as const;
 
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'pending',
-  'confirmed',
-  'cancelled',
-  'shipped',
-  'delivered',
-];
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type OrderPaymentStatus =
-  | 'none'
-  | 'initiated'
-  | 'authorized'
-  | 'declined'
-  | 'captured'
-  | 'voided'
-  | 'refunded'
-  | 'partially_refunded';
+/** Where an order's payment can stand (`none` until a payment is started). */
+export const ORDER_PAYMENT_STATUSES = [
+  'none',
+  'initiated',
+  'authorized',
+  'declined',
+  'captured',
+  'voided',
+  'refunded',
+  'partially_refunded',
+] as const;
+
+export type OrderPaymentStatus = (typeof ORDER_PAYMENT_STATUSES)[number];
 
 export interface OrderLineView {
   readonly sku: string;
