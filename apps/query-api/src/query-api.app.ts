@@ -7,14 +7,24 @@ import { CartsController } from './carts/carts.controller';
 import { ConsistencyGate } from './consistency/consistency-gate';
 import { InventoryController } from './inventory/inventory.controller';
 import { DocsController } from './openapi/docs.controller';
+import { OrdersController } from './orders/orders.controller';
 import { ProductsController } from './products/products.controller';
+import { ShippingMethodsController } from './shipping/shipping-methods.controller';
 import { StreamsController } from './streams/streams.controller';
 
 /** query-api reads the read-model tables, so it makes sure they exist (the migrator is idempotent). */
 export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations];
 
 @Module({
-  controllers: [ProductsController, CartsController, InventoryController, StreamsController, DocsController],
+  controllers: [
+    ProductsController,
+    CartsController,
+    InventoryController,
+    OrdersController,
+    ShippingMethodsController,
+    StreamsController,
+    DocsController,
+  ],
   providers: [ConsistencyGate],
 })
 class QueryApiModule {}
