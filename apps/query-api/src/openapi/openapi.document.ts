@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cartPathParams, cartSchema } from '../carts/carts.schemas';
 import { stockPathParams, stockSchema } from '../inventory/inventory.schemas';
+import { listOrdersQuery, orderListSchema, orderPathParams, orderSchema } from '../orders/orders.schemas';
 import {
   productPathParams,
   productSchema,
@@ -8,6 +9,7 @@ import {
   searchProductsQuery,
 } from '../products/products.schemas';
 import { consistencyHeaderSchema, moneySchema, problemSchema } from '../shared.schemas';
+import { shippingMethodListSchema, shippingMethodsQuery } from '../shipping/shipping-methods.schemas';
 import {
   eventEnvelopeSchema,
   streamEventsPageSchema,
@@ -66,6 +68,30 @@ const operations: readonly Operation[] = [
     etag: true,
   },
   {
+    path: '/api/v1/orders',
+    summary: 'Orders, newest first, optionally of one customer and/or in one status, paged',
+    tag: 'orders',
+    query: listOrdersQuery,
+    consistency: 'orders',
+    response: 'OrderList',
+  },
+  {
+    path: '/api/v1/orders/{orderId}',
+    summary: 'One order with its lines, totals, payment state, shipment and timeline of events',
+    tag: 'orders',
+    pathParams: orderPathParams,
+    consistency: 'orders',
+    response: 'Order',
+    etag: true,
+  },
+  {
+    path: '/api/v1/shipping-methods',
+    summary: 'The shipping methods a shopper can choose at checkout, with their prices',
+    tag: 'checkout',
+    query: shippingMethodsQuery,
+    response: 'ShippingMethodList',
+  },
+  {
     path: '/api/v1/streams/{streamId}/events',
     summary: 'Full event envelopes of one stream, in version order, paged (read from the event store)',
     tag: 'audit',
@@ -84,6 +110,9 @@ export function buildOpenApiDocument(): JsonSchema {
   registry.add(productSearchResultSchema, { id: 'ProductSearchResult' });
   registry.add(cartSchema, { id: 'Cart' });
   registry.add(stockSchema, { id: 'Stock' });
+  registry.add(orderSchema, { id: 'Order' });
+  registry.add(orderListSchema, { id: 'OrderList' });
+  registry.add(shippingMethodListSchema, { id: 'ShippingMethodList' });
   registry.add(eventEnvelopeSchema, { id: 'EventEnvelope' });
   registry.add(streamEventsPageSchema, { id: 'StreamEventsPage' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {

@@ -22,9 +22,12 @@ describe('query-api OpenAPI document', () => {
       'Cart',
       'EventEnvelope',
       'Money',
+      'Order',
+      'OrderList',
       'Problem',
       'Product',
       'ProductSearchResult',
+      'ShippingMethodList',
       'Stock',
       'StreamEventsPage',
     ]);
@@ -47,6 +50,22 @@ describe('query-api OpenAPI document', () => {
       'header.Tally-Consistency',
     ]);
     expect(parameters('/api/v1/carts/{cartId}')).toEqual(['path.cartId!', 'header.Tally-Consistency']);
+    expect(parameters('/api/v1/orders')).toEqual([
+      'query.customerId',
+      'query.status',
+      'query.page',
+      'query.pageSize',
+      'header.Tally-Consistency',
+    ]);
+    expect(parameters('/api/v1/orders/{orderId}')).toEqual(['path.orderId!', 'header.Tally-Consistency']);
+    expect(parameters('/api/v1/shipping-methods')).toEqual([]);
+    expect(Object.keys(document.paths['/api/v1/orders/{orderId}']!.get.responses)).toEqual([
+      '200',
+      '400',
+      '404',
+      '503',
+    ]);
+    expect(Object.keys(document.paths['/api/v1/shipping-methods']!.get.responses)).toEqual(['200', '400']);
     expect(parameters('/api/v1/streams/{streamId}/events')).toEqual([
       'path.streamId!',
       'query.fromVersion',
