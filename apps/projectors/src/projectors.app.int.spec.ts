@@ -59,6 +59,7 @@ describe('projectors', () => {
           { name: 'catalog', state: 'running', lag: { events: 0, seconds: 0 }, poisonEvents: 0 },
           { name: 'stock', state: 'running' },
           { name: 'carts', state: 'running' },
+          { name: 'orders', state: 'running' },
         ],
       });
       const metrics = (await get('/metrics')).body;
