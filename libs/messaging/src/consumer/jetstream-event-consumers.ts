@@ -130,17 +130,15 @@ interface WorkerSettings {
   readonly metrics: ConsumerMetrics | undefined;
 }
 
-/** A partition held back behind a failed event until that event succeeds. */
-interface Block {
-  /** Stream sequence of the failed event. */
-  readonly seq: number;
+/** An event of a partition that was nak'ed and has not been handled since. */
+interface Deferred {
   /** When it will be delivered again. */
   readonly retryAt: number;
-  /** Give up holding back after this instant (the event may have gone to another instance). */
+  /** Stop waiting for it after this instant (it may have gone to another instance of the consumer). */
   readonly expiresAt: number;
 }
 
-// Followers of a blocked partition are nak'ed to arrive this long after the event that blocks it.
+// Later events of a partition are nak'ed to arrive this long after the earlier event they wait for.
 const FOLLOW_DELAY_MS = 100;
 
 class JetStreamConsumerWorker {
@@ -148,7 +146,8 @@ class JetStreamConsumerWorker {
   private readonly signal = new StopSignal();
   private readonly scheduler: PartitionedScheduler;
   private readonly held = new Set<JsMsg>();
-  private readonly blocked = new Map<string, Block>();
+  /** Per partition: the stream sequences nak'ed and not handled since, which later events wait for. */
+  private readonly deferred = new Map<string, Map<number, Deferred>>();
   private readonly types: ReadonlySet<string>;
   private clientFilter: string[] | undefined;
   private messages: ConsumerMessages | undefined;
@@ -284,9 +283,21 @@ class JetStreamConsumerWorker {
     this.held.add(msg);
     void this.scheduler
       .submit(partition, () => this.handle(msg, event, partition))
+      .catch((error: unknown) => {
+        // Only an ack or nak can throw here (the connection closed under us): JetStream redelivers.
+        this.settings.logger.warn(
+          { consumer: this.name, err: error, eventId: event.eventId },
+          'could not acknowledge an event; it will be delivered again',
+        );
+      })
       .finally(() => this.held.delete(msg));
   }
 
+  /**
+   * Handles one message unless an earlier event of its partition is still waiting to be delivered again
+   * (it failed, or was itself held back): then this one is nak'ed to come after it. Redeliveries arrive in
+   * no particular order, so the rule is by stream sequence, not by "the partition is blocked".
+   */
   private async handle(msg: JsMsg, event: RecordedEvent, partition: string): Promise<void> {
     const { logger, metrics } = this.settings;
     if (this.signal.requested()) {
@@ -295,28 +306,19 @@ class JetStreamConsumerWorker {
     }
     const seq = msg.info.streamSequence;
     const now = Date.now();
-    const block = this.blocked.get(partition);
-    if (block && seq > block.seq) {
-      if (now < block.expiresAt) {
-        msg.nak(Math.max(0, block.retryAt - now) + FOLLOW_DELAY_MS);
-        return;
-      }
-      this.blocked.delete(partition);
-      logger.warn(
-        { consumer: this.name, partition, blockedBy: block.seq },
-        'the event holding back a partition did not come back in time; releasing the partition',
-      );
+    const waitingFor = this.earlierDeferred(partition, seq, now);
+    if (waitingFor !== undefined) {
+      const delayMs = Math.max(0, waitingFor - now) + FOLLOW_DELAY_MS;
+      msg.nak(delayMs);
+      this.defer(partition, seq, now + delayMs);
+      return;
     }
     try {
       await this.options.handler(event);
     } catch (error) {
       const delayMs = backoffDelay(msg.info.deliveryCount, this.settings.retry);
       msg.nak(delayMs);
-      this.blocked.set(partition, {
-        seq,
-        retryAt: now + delayMs,
-        expiresAt: now + delayMs + 2 * this.settings.ackWaitMs,
-      });
+      this.defer(partition, seq, now + delayMs);
       metrics?.failures.inc({ consumer: this.name });
       logger.error(
         {
@@ -334,8 +336,40 @@ class JetStreamConsumerWorker {
       return;
     }
     msg.ack();
-    if (this.blocked.get(partition)?.seq === seq) this.blocked.delete(partition);
+    const entries = this.deferred.get(partition);
+    entries?.delete(seq);
+    if (entries?.size === 0) this.deferred.delete(partition);
     metrics?.handled.inc({ consumer: this.name });
+  }
+
+  private defer(partition: string, seq: number, retryAt: number): void {
+    let entries = this.deferred.get(partition);
+    if (!entries) {
+      entries = new Map();
+      this.deferred.set(partition, entries);
+    }
+    entries.set(seq, { retryAt, expiresAt: retryAt + 2 * this.settings.ackWaitMs });
+  }
+
+  /** The latest redelivery time of the earlier deferred events of the partition, if any is still awaited. */
+  private earlierDeferred(partition: string, seq: number, now: number): number | undefined {
+    const entries = this.deferred.get(partition);
+    if (!entries) return undefined;
+    let latest: number | undefined;
+    for (const [earlier, entry] of entries) {
+      if (earlier >= seq) continue;
+      if (now >= entry.expiresAt) {
+        entries.delete(earlier);
+        this.settings.logger.warn(
+          { consumer: this.name, partition, seq: earlier },
+          'an event holding back its partition did not come back in time; no longer waiting for it',
+        );
+        continue;
+      }
+      latest = Math.max(latest ?? 0, entry.retryAt);
+    }
+    if (entries.size === 0) this.deferred.delete(partition);
+    return latest;
   }
 
   /** Creates the durable consumer, or brings its filter and limits to what this process asks for. */
