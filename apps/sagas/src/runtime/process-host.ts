@@ -209,8 +209,7 @@ export class ProcessHost {
    * unreachable) is retried with backoff until it succeeds or the host stops.
    */
   private async resumeAll(): Promise<void> {
-    // A call, not a property read: the flag changes while this loop awaits.
-    const stopped = () => this.stopSignal.isStopped;
+    const stopped = () => this.stopSignal.requested();
     for (const hosted of this.hosted) {
       const { runtime, definition } = hosted;
       let pending: string[] = [];
