@@ -25,14 +25,16 @@ export interface NatsCommandSenderOptions {
   readonly defaultTimeoutMs?: number;
 }
 
-// Nest's NATS server answers this text when no handler matches the subject.
-const NO_HANDLER = /no matching message handler/i;
+// Nobody to answer: Nest's server has no handler for the subject, or NATS reports no responders (Nest's client
+// turns that into an "Empty response ... no subscribers" error).
+const NO_HANDLER = /no matching message handler|no subscribers listening|empty response/i;
 
 /**
  * Sends commands to command-api over NATS request/reply with Nest's NATS transport
  * (docs/adr/0006-relay-and-consumers.md): the subject is `<prefix>.commands.<Type>`, the request body is
  * Nest's packet `{ pattern, data: CommandEnvelope, id }`, the reply's `response` is a {@link CommandReply}.
- * The NATS connection reconnects forever; while it is down, sends answer `503 COMMAND_HANDLER_UNAVAILABLE`.
+ * The NATS connection reconnects forever; while it is down, or when nobody serves the subject, sends answer
+ * `503 COMMAND_HANDLER_UNAVAILABLE` at once.
  */
 export class NatsCommandSender implements CommandSender {
   private readonly client: ClientProxy;
