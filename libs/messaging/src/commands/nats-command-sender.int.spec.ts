@@ -130,12 +130,9 @@ describe('NatsCommandSender', () => {
   });
 
   it('answers 502 COMMAND_FAILED when the handler throws instead of replying', async () => {
-    await expect(sender.send(envelope('BrokenCommand'))).resolves.toMatchObject({
-      ok: false,
-      status: 502,
-      code: 'COMMAND_FAILED',
-      message: expect.stringContaining('handler exploded'),
-    });
+    const reply = await sender.send(envelope('BrokenCommand'));
+    expect(reply).toMatchObject({ ok: false, status: 502, code: 'COMMAND_FAILED' });
+    expect(reply.ok ? '' : reply.message).toContain('handler exploded');
   });
 
   it('answers 503 when NATS cannot be reached', async () => {
