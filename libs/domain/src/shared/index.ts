@@ -3,3 +3,4 @@ export * from './errors';
 export * from './money';
 export * from './process-manager';
 export * from './shipping';
+export * from './time';

@@ -1,4 +1,5 @@
 import type { Decider } from '../shared/decider';
+import type { ProcessManager } from '../shared/process-manager';
 import { DomainError } from '../shared/errors';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -68,6 +69,94 @@ export function deciderSpec<Command, Event, State>(decider: Decider<Command, Eve
               expect(thrown).toHaveProperty('field', field);
             },
           };
+        },
+      };
+    },
+  };
+}
+
+/** What a process-manager spec needs to know of an action: its kind and key (see `ProcessManager`). */
+interface KeyedAction {
+  readonly kind: string;
+  readonly key: string;
+}
+
+/** The command a `send` action carries, and the event a `schedule` action delivers, as a spec states them. */
+type Sent<Action> = Action extends { readonly kind: 'send' } ? Omit<Action, 'kind'> : never;
+type Scheduled<Action> = Action extends { readonly kind: 'schedule' } ? Omit<Action, 'kind'> : never;
+
+function assertUniqueKeys(actions: readonly KeyedAction[]): void {
+  const keys = actions.map((action) => action.key);
+  expect(keys).toEqual([...new Set(keys)]);
+}
+
+/**
+ * Given/when/then specification of a process manager:
+ * `spec.given([...events]).when(event).thenSends([{ key, command }])`, `.thenSchedules([{ key, dueAt, event }])`
+ * (both may be chained on one `when`), `.then([...actions])` or `.thenNothingHappens()`;
+ * `spec.given([...events]).thenResumes([...actions])`, `.thenState(state)` and `.thenTerminal(boolean)`.
+ *
+ * `thenSends` states every command sent, in order, and `thenSchedules` every timeout scheduled. History,
+ * state and event are deep-frozen, so a manager that mutates its input fails; every reaction and every
+ * resume must use each key at most once.
+ */
+export function processSpec<Event, Action extends KeyedAction, State>(
+  manager: ProcessManager<Event, Action, State>,
+) {
+  const fold = (history: readonly Event[]): State =>
+    history.reduce(
+      (state, event) => deepFreeze(manager.evolve(state, deepFreeze(event))),
+      deepFreeze(manager.initialState),
+    );
+  const sends = (actions: readonly Action[]) =>
+    actions.filter((action) => action.kind === 'send').map(({ kind: _kind, ...rest }) => rest);
+  const schedules = (actions: readonly Action[]) =>
+    actions.filter((action) => action.kind === 'schedule').map(({ kind: _kind, ...rest }) => rest);
+
+  return {
+    given(history: readonly Event[]) {
+      return {
+        /** Asserts the state that folding the history from `initialState` yields. */
+        thenState(expected: State) {
+          expect(fold(history)).toEqual(expected);
+        },
+        /** Asserts everything `resume` returns for the folded state, in order. */
+        thenResumes(expected: readonly Action[]) {
+          const actions = manager.resume(fold(history));
+          assertUniqueKeys(actions);
+          expect(actions).toEqual(expected);
+        },
+        thenTerminal(expected: boolean) {
+          expect(manager.isTerminal(fold(history))).toBe(expected);
+        },
+        when(event: Event) {
+          const run = (): Action[] => {
+            const state = fold(history);
+            const actions = manager.react(state, deepFreeze(event));
+            // Whatever the event, folding it must not throw (`evolve` is total).
+            manager.evolve(state, event);
+            assertUniqueKeys(actions);
+            return actions;
+          };
+          const assertions = {
+            then(expected: readonly Action[]) {
+              expect(run()).toEqual(expected);
+              return assertions;
+            },
+            thenSends(expected: readonly Sent<Action>[]) {
+              expect(sends(run())).toEqual(expected);
+              return assertions;
+            },
+            thenSchedules(expected: readonly Scheduled<Action>[]) {
+              expect(schedules(run())).toEqual(expected);
+              return assertions;
+            },
+            thenNothingHappens() {
+              expect(run()).toEqual([]);
+              return assertions;
+            },
+          };
+          return assertions;
         },
       };
     },
