@@ -5,3 +5,5 @@ export * from './payments.migrations';
 export * from './webhooks/webhook-signature';
 export * from './simulated/simulated-cards';
 export * from './simulated/simulated-payment-provider';
+export * from './stripe/stripe-payment-provider';
+export * from './create-payment-provider';
