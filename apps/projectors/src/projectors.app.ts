@@ -1,27 +1,71 @@
-import { Module } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MigrationSet } from '@tally/database';
-import { createHttpApp, type Infrastructure } from '@tally/platform';
+import { messagingMigrations } from '@tally/messaging';
+import { createHttpApp, type Infrastructure, type ReadinessCheck } from '@tally/platform';
 import { projectionCheckpoints, readModelMigrations } from '@tally/read-models';
 import { Gauge } from 'prom-client';
+import { RunningRelay } from './event-relay';
 import { ProjectionsController } from './projections.controller';
 import { ProjectorsLifecycle } from './projectors.lifecycle';
 import { RunningProjections } from './running-projections';
 
-/** The projectors own the read-model tables and their checkpoints. */
-export const projectorsMigrations: readonly MigrationSet[] = [readModelMigrations];
+/** The projectors own the read-model tables and their checkpoints, and the relay's checkpoint. */
+export const projectorsMigrations: readonly MigrationSet[] = [readModelMigrations, messagingMigrations];
+
+export interface ProjectorsOptions {
+  /**
+   * Run the store -> NATS JetStream relay. Default: when NATS_URL is set. The embedded launcher passes
+   * false: its process managers read the store directly, with no NATS.
+   */
+  readonly relay?: boolean;
+}
+
+/** Starts the relay with the app and stops it (after the publish in flight) before the app closes. */
+@Injectable()
+class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(RunningRelay) private readonly relay: RunningRelay) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.relay.stop();
+  }
+}
 
 /**
  * Event store -> read models (DESIGN.md §6). Runs every projection in `allProjections` from its stored
  * checkpoint; `/readyz` fails while any is not subscribed; `/metrics` carries per-projection lag and
- * poison counts; `GET /api/v1/projections` lists them.
+ * poison counts; `GET /api/v1/projections` lists them. With NATS_URL set it also relays every committed
+ * event to NATS JetStream for the process managers (DESIGN.md §7), with `tally_relay_*` metrics and a
+ * `relay` readiness check.
  */
-export async function createProjectors(infrastructure: Infrastructure): Promise<NestFastifyApplication> {
+export async function createProjectors(
+  infrastructure: Infrastructure,
+  options: ProjectorsOptions = {},
+): Promise<NestFastifyApplication> {
   const projections = new RunningProjections(infrastructure);
+  const natsUrl = infrastructure.config.NATS_URL;
+  const relay =
+    options.relay !== false && natsUrl !== undefined ? new RunningRelay(infrastructure, natsUrl) : undefined;
+  const readinessChecks: ReadinessCheck[] = [projections.readiness];
+  if (relay) readinessChecks.push(relay.readiness);
 
   @Module({
     controllers: [ProjectionsController],
-    providers: [{ provide: RunningProjections, useValue: projections }, ProjectorsLifecycle],
+    providers: [
+      { provide: RunningProjections, useValue: projections },
+      ProjectorsLifecycle,
+      ...(relay ? [{ provide: RunningRelay, useValue: relay }, RelayLifecycle] : []),
+    ],
   })
   class ProjectorsModule {}
 
@@ -29,9 +73,10 @@ export async function createProjectors(infrastructure: Infrastructure): Promise<
     name: 'projectors',
     infrastructure,
     imports: [ProjectorsModule],
-    readinessChecks: [projections.readiness],
+    readinessChecks,
     registerMetrics: (registry) => {
       projections.attach(registry);
+      relay?.attach(registry);
       // The runner's poison counter counts this process's finds; this gauge is every one ever recorded.
       const stored = new Gauge({
         name: 'tally_projection_poison_events_recorded',
