@@ -1,21 +1,35 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MigrationSet, SqlClient } from '@tally/database';
 import {
+  type EventStore,
   eventStoreMigrations,
   registerEventStoreMetrics,
   type VisibilityLagSource,
 } from '@tally/event-store';
-import { createHttpApp, type Infrastructure, SQL_CLIENT } from '@tally/platform';
+import {
+  type CommandDispatcher as DispatchFunction,
+  commandSubjectPattern,
+  DEFAULT_SUBJECT_PREFIX,
+} from '@tally/messaging';
+import { type PaymentProvider, paymentsMigrations, SimulatedPaymentProvider } from '@tally/payments';
+import { createHttpApp, EVENT_STORE, type Infrastructure, SQL_CLIENT } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
 import { CartHandler } from './cart/cart.handler';
 import { CartsController } from './cart/carts.controller';
 import { ProductHandler } from './catalog/product.handler';
 import { ProductsController } from './catalog/products.controller';
 import { commandApiOwnMigrations } from './command-api.migrations';
+import { CommandDispatcher } from './dispatch/command-dispatcher';
+import { commandMessagesController } from './dispatch/command-messages.controller';
 import { InventoryController } from './inventory/inventory.controller';
 import { StockItemHandler } from './inventory/stock-item.handler';
+import { OrderNumberAllocator } from './ordering/order-numbers';
+import { OrderHandler } from './ordering/order.handler';
+import { PaymentHandler } from './payments/payment.handler';
+import { PAYMENT_PROVIDER } from './payments/payment-provider.token';
 import { CLOCK, systemClock } from './shared/clock';
 import { CommandEdge } from './shared/command-edge';
 import { CommandMetrics } from './shared/command-metrics';
@@ -24,49 +38,142 @@ import { DocsController } from './shared/docs.controller';
 import { IdempotencyStore } from './shared/idempotency.store';
 import { acceptJsonBodiesOnly } from './shared/json-body';
 
-/** Every table command-api writes or reads: the event store, the catalog read model, its idempotency keys. */
+/**
+ * Every table command-api writes or reads: the event store, the read models it prices carts from, its
+ * idempotency keys, and the simulated payment provider's state.
+ */
 export const commandApiMigrations: MigrationSet[] = [
   eventStoreMigrations,
   readModelMigrations,
   commandApiOwnMigrations,
+  paymentsMigrations,
 ];
 
-@Module({
-  imports: [CqrsModule.forRoot()],
-  controllers: [ProductsController, InventoryController, CartsController, DocsController],
-  providers: [
-    DeciderCommandHandler,
-    CommandMetrics,
-    CommandEdge,
-    ProductHandler,
-    StockItemHandler,
-    CartHandler,
-    { provide: CLOCK, useValue: systemClock },
-    {
-      provide: IdempotencyStore,
-      useFactory: (sql: SqlClient) => new IdempotencyStore(sql),
-      inject: [SQL_CLIENT],
-    },
-  ],
-})
-class CommandApiModule {}
+export interface CommandApiOptions {
+  /**
+   * Wraps the payment provider the configuration selects, e.g. to count calls in tests.
+   */
+  readonly decoratePaymentProvider?: (configured: PaymentProvider) => PaymentProvider;
+  /** NATS subject prefix of the commands served (default `tally`); tests use their own. */
+  readonly subjectPrefix?: string;
+}
+
+const PAYMENT_PROVIDER_SHUTDOWN = Symbol('PAYMENT_PROVIDER_SHUTDOWN');
+
+@Module({})
+class CommandApiModule {
+  static register(
+    paymentProvider: PaymentProvider,
+    beforeStop: () => Promise<void>,
+    subjectPattern: string,
+  ): DynamicModule {
+    return {
+      module: CommandApiModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        ProductsController,
+        InventoryController,
+        CartsController,
+        DocsController,
+        commandMessagesController(subjectPattern),
+      ],
+      providers: [
+        DeciderCommandHandler,
+        CommandMetrics,
+        CommandEdge,
+        ProductHandler,
+        StockItemHandler,
+        CartHandler,
+        OrderHandler,
+        PaymentHandler,
+        CommandDispatcher,
+        { provide: CLOCK, useValue: systemClock },
+        { provide: PAYMENT_PROVIDER, useValue: paymentProvider },
+        {
+          provide: PAYMENT_PROVIDER_SHUTDOWN,
+          useValue: { onModuleDestroy: beforeStop } satisfies OnModuleDestroy,
+        },
+        {
+          provide: OrderNumberAllocator,
+          useFactory: (store: EventStore) => new OrderNumberAllocator(store),
+          inject: [EVENT_STORE],
+        },
+        {
+          provide: IdempotencyStore,
+          useFactory: (sql: SqlClient) => new IdempotencyStore(sql),
+          inject: [SQL_CLIENT],
+        },
+      ],
+    };
+  }
+}
 
 /**
- * Builds command-api on the given infrastructure (its own in full mode, a shared PGlite one in embedded
- * mode). All state lives in the database or in the returned app; the caller listens.
+ * Builds command-api on the given infrastructure (its own in full mode, a shared one in embedded mode).
+ * All state lives in the database or in the returned app; the caller listens.
+ *
+ * With NATS_URL set, it also serves the process managers' commands over NATS request/reply (queue group
+ * `command-api`, so each command reaches one instance); without it, embedded mode hands the same
+ * dispatcher to its in-process sender through {@link commandDispatcherOf}.
  */
-export async function createCommandApi(infrastructure: Infrastructure): Promise<NestFastifyApplication> {
+export async function createCommandApi(
+  infrastructure: Infrastructure,
+  options: CommandApiOptions = {},
+): Promise<NestFastifyApplication> {
+  const { config, sql, logger } = infrastructure;
+  // Stripe mode arrives with @tally/payments' provider factory; until then the simulated provider serves.
+  // Its webhooks (a second path for the same outcomes) have no endpoint yet: none are sent.
+  const configured = new SimulatedPaymentProvider({
+    sql,
+    webhookSecret: config.SIMULATED_WEBHOOK_SECRET,
+    latencyMs: config.SIMULATED_PAYMENT_LATENCY_MS,
+    failureRate: config.SIMULATED_PAYMENT_FAILURE_RATE,
+    logger: logger.child({ app: 'command-api', component: 'payments' }),
+  });
+  const paymentProvider = options.decoratePaymentProvider?.(configured) ?? configured;
+
   const app = await createHttpApp({
     name: 'command-api',
     infrastructure,
-    imports: [CommandApiModule],
+    imports: [
+      CommandApiModule.register(
+        paymentProvider,
+        // Webhooks still on their way to this app are delivered before it stops taking requests.
+        () => configured.flushWebhooks(),
+        commandSubjectPattern(options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX),
+      ),
+    ],
     registerMetrics: (registry) => {
       if (hasVisibilityLag(infrastructure.eventStore))
         registerEventStoreMetrics(registry, infrastructure.eventStore);
     },
   });
   acceptJsonBodiesOnly(app);
+
+  if (config.NATS_URL) {
+    app.connectMicroservice<MicroserviceOptions>({
+      transport: Transport.NATS,
+      options: {
+        servers: config.NATS_URL,
+        queue: 'command-api',
+        name: 'command-api',
+        // Through a NATS restart: the server keeps reconnecting, and the senders retry meanwhile.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      },
+    });
+    await app.startAllMicroservices();
+  }
   return app;
+}
+
+/**
+ * The dispatcher of a command-api built by {@link createCommandApi}: what the in-process command sender
+ * calls in embedded mode (the same code NATS requests reach in full mode).
+ */
+export function commandDispatcherOf(app: NestFastifyApplication): DispatchFunction {
+  const dispatcher = app.get(CommandDispatcher);
+  return (envelope) => dispatcher.dispatch(envelope);
 }
 
 function hasVisibilityLag(store: object): store is VisibilityLagSource {

@@ -13,6 +13,7 @@ import { EVENT_STORE, HttpProblem, uuidv7 } from '@tally/platform';
 import { CommandMetrics, type CommandOutcomeLabel } from './command-metrics';
 import { type CommandOutcome, Decide } from './decide.command';
 import { retryDelayMs } from './retry-policy';
+import { StreamLocks } from './stream-locks';
 
 type AnyDecide = Decide<DomainCommand, DomainEvent, unknown>;
 
@@ -20,9 +21,16 @@ type AnyDecide = Decide<DomainCommand, DomainEvent, unknown>;
  * The write side's only command handler (DESIGN.md §5): load the stream, fold `evolve` from `initialState`,
  * `decide`, append with the version it decided on. Nothing else: validation happened at the edge and
  * business rules live in the decider.
+ *
+ * Within this process, commands on one stream are decided one at a time (load to append), so that they do
+ * not race each other for the same version: a hot stream (a best-selling SKU under checkout) then costs one
+ * decision per command instead of a storm of lost races. Races with other processes remain, and are
+ * settled by the expected version as before.
  */
 @CommandHandler(Decide)
 export class DeciderCommandHandler implements ICommandHandler<AnyDecide> {
+  private readonly locks = new StreamLocks();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly metrics: CommandMetrics,
@@ -45,7 +53,7 @@ export class DeciderCommandHandler implements ICommandHandler<AnyDecide> {
   ): Promise<{ result: CommandOutcome; label: CommandOutcomeLabel }> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.attempt(message);
+        return await this.locks.run(message.streamId, () => this.attempt(message));
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         // The client named the version it saw: losing the race means its premise is gone (412).

@@ -24,7 +24,10 @@ export function inRequestTerms(error: unknown, names: FieldNames): unknown {
   ]);
 }
 
-function isDomainError(error: unknown): error is Error & { kind: string; code: string; field?: string } {
+/** A typed domain error (`kind`, `code`, maybe `field`), recognised by shape like the problem filter does. */
+export function isDomainError(
+  error: unknown,
+): error is Error & { kind: string; code: string; field?: string } {
   return (
     error instanceof Error &&
     typeof (error as { kind?: unknown }).kind === 'string' &&

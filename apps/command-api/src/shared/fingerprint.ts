@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deterministicUuid } from './deterministic-id';
 
 /** What makes two requests "the same request" for an `Idempotency-Key`. */
 export interface RequestIdentity {
@@ -28,14 +29,7 @@ export function requestFingerprint(request: RequestIdentity): string {
  * (RFC 9562, custom) so that it is a well-formed UUID like every other id.
  */
 export function deterministicCommandId(scope: string, key: string, fingerprint: string): string {
-  const bytes = createHash('sha256')
-    .update(`${scope}\u0000${key}\u0000${fingerprint}`)
-    .digest()
-    .subarray(0, 16);
-  bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return deterministicUuid(scope, key, fingerprint);
 }
 
 function canonicalJson(value: unknown): string {

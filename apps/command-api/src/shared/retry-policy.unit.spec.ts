@@ -1,4 +1,4 @@
-import { COMMUTING_RETRY, retryDelayMs, type RetryPolicy } from './retry-policy';
+import { COMMUTING_RETRY, PROCESS_RETRY, retryDelayMs, type RetryPolicy } from './retry-policy';
 
 describe('retryDelayMs', () => {
   const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 25 };
@@ -30,5 +30,13 @@ describe('retryDelayMs', () => {
       total += retryDelayMs(COMMUTING_RETRY, attempt, () => 0.999999) ?? 0;
     }
     expect(total).toBeLessThan(500);
+  });
+
+  it('keeps the longest wait for a process command below the 5 s command timeout of its sender', () => {
+    let total = 0;
+    for (let attempt = 1; attempt < PROCESS_RETRY.maxAttempts; attempt += 1) {
+      total += retryDelayMs(PROCESS_RETRY, attempt, () => 0.999999) ?? 0;
+    }
+    expect(total).toBeLessThan(3000);
   });
 });

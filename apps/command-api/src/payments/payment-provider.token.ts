@@ -1,0 +1,2 @@
+/** Nest token of the {@link import('@tally/payments').PaymentProvider} command-api moves money with. */
+export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');
