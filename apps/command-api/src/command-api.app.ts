@@ -21,6 +21,8 @@ import { CartHandler } from './cart/cart.handler';
 import { CartsController } from './cart/carts.controller';
 import { ProductHandler } from './catalog/product.handler';
 import { ProductsController } from './catalog/products.controller';
+import { CheckoutController } from './checkout/checkout.controller';
+import { CheckoutHandler } from './checkout/checkout.handler';
 import { commandApiOwnMigrations } from './command-api.migrations';
 import { CommandDispatcher } from './dispatch/command-dispatcher';
 import { commandMessagesController } from './dispatch/command-messages.controller';
@@ -74,6 +76,7 @@ class CommandApiModule {
         ProductsController,
         InventoryController,
         CartsController,
+        CheckoutController,
         DocsController,
         commandMessagesController(subjectPattern),
       ],
@@ -84,6 +87,7 @@ class CommandApiModule {
         ProductHandler,
         StockItemHandler,
         CartHandler,
+        CheckoutHandler,
         OrderHandler,
         PaymentHandler,
         CommandDispatcher,

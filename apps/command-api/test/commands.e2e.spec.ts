@@ -345,6 +345,7 @@ describe('command-api over HTTP', () => {
           'PATCH /api/v1/carts/{cartId}/items/{sku}',
           'DELETE /api/v1/carts/{cartId}/items/{sku}',
           'DELETE /api/v1/carts/{cartId}/items',
+          'POST /api/v1/carts/{cartId}/checkout',
         ].sort(),
       );
       const create = document.paths['/api/v1/products']?.post;

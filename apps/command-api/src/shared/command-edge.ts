@@ -19,12 +19,15 @@ export interface CommandContext {
   readonly consistencyToken: string | undefined;
 }
 
-/** A successful command response: status, JSON body, and the stream outcome that becomes its headers. */
-export interface CommandReply {
-  readonly status: 200 | 201;
+/**
+ * A successful command response: status, JSON body, and the stream outcome that becomes its headers.
+ * 202 when the command started work that finishes asynchronously (checkout places the order later).
+ */
+export interface CommandResponse {
+  readonly status: 200 | 201 | 202;
   readonly body: Readonly<Record<string, unknown>>;
   readonly outcome: CommandOutcome;
-  /** For 201: where the created resource is read (query-api). */
+  /** For 201 and 202: where the created (or coming) resource is read (query-api). */
   readonly location?: string;
 }
 
@@ -44,7 +47,7 @@ export class CommandEdge {
   async run(
     request: FastifyRequest,
     reply: FastifyReply,
-    work: (context: CommandContext) => Promise<CommandReply>,
+    work: (context: CommandContext) => Promise<CommandResponse>,
   ): Promise<void> {
     const headers = parseCommandHeaders(request.headers);
     const actor = resolveActor(request);
@@ -119,7 +122,7 @@ export class CommandEdge {
   }
 }
 
-function toResponse({ status, body, outcome, location }: CommandReply): StoredResponse {
+function toResponse({ status, body, outcome, location }: CommandResponse): StoredResponse {
   return {
     status,
     body,

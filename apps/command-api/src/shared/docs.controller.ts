@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { cartOperations } from '../cart/carts.schemas';
+import { checkoutOperations } from '../checkout/checkout.schemas';
 import { productOperations } from '../catalog/products.schemas';
 import { inventoryOperations } from '../inventory/inventory.schemas';
 import { type ApiOperation, buildOpenApiDocument } from './openapi';
@@ -9,6 +10,7 @@ export const commandApiOperations: readonly ApiOperation[] = [
   ...productOperations,
   ...inventoryOperations,
   ...cartOperations,
+  ...checkoutOperations,
 ];
 
 /** The OpenAPI 3.1 document, generated from the request schemas that validate each endpoint. */

@@ -14,7 +14,11 @@ export interface ApiOperation {
   readonly body?: z.ZodType;
   /** Default true when `body` is given. */
   readonly bodyRequired?: boolean;
-  readonly success: { readonly status: 200 | 201; readonly description: string; readonly schema: z.ZodType };
+  readonly success: {
+    readonly status: 200 | 201 | 202;
+    readonly description: string;
+    readonly schema: z.ZodType;
+  };
   /** Problem statuses besides 400 (always possible), e.g. 404, 409, 412, 422. */
   readonly problems: readonly number[];
   /** Reads a read model while building the command, so `Tally-Consistency` applies. */
@@ -28,7 +32,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   412: 'If-Match does not match the current version',
   413: 'Body larger than 100 kB',
   415: 'Body is not application/json',
-  422: 'Well-formed but unprocessable (e.g. unknown SKU, reused idempotency key)',
+  422: 'Well-formed but unprocessable (e.g. unknown SKU or shipping method, reused idempotency key)',
   503: 'The read models did not reach the Tally-Consistency token in time',
 };
 
@@ -77,9 +81,9 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
         schema: { type: 'string' },
       },
     };
-    if (operation.success.status === 201) {
+    if (operation.success.status !== 200) {
       successHeaders.Location = {
-        description: 'Where to read the created resource',
+        description: 'Where to read the created resource (query API)',
         schema: { type: 'string' },
       };
     }
@@ -121,8 +125,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
       title: 'Tally command API',
       version: '1',
       description:
-        'Commands that change Tally: catalog, inventory and carts. Every success carries the stream version ' +
-        '(`ETag`) and a consistency token (`Tally-Consistency`); every error is an RFC 9457 problem.',
+        'Commands that change Tally: catalog, inventory, carts and checkout. Every success carries the stream ' +
+        'version (`ETag`) and a consistency token (`Tally-Consistency`); every error is an RFC 9457 problem.',
     },
     paths,
     components: { schemas: { Problem: schemaOf(problemDetailsSchema, 'output') } },

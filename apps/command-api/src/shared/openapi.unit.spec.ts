@@ -29,6 +29,21 @@ describe('buildOpenApiDocument', () => {
     }
   });
 
+  it('describes checkout', () => {
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/carts/{cartId}/checkout']));
+    const checkout = document.paths['/api/v1/carts/{cartId}/checkout']?.post as unknown as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
+      responses: Record<string, unknown>;
+    };
+    expect(checkout.requestBody.content['application/json'].schema.required.sort()).toEqual([
+      'email',
+      'payment',
+      'shippingAddress',
+      'shippingMethod',
+    ]);
+    expect(Object.keys(checkout.responses)).toEqual(expect.arrayContaining(['202', '404', '409', '422']));
+  });
+
   it('documents problem responses for every operation', () => {
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
