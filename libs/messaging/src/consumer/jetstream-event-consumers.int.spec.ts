@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RecordedEvent } from '@tally/event-store';
 import { Registry } from 'prom-client';
 import { JetStreamRelay } from '../relay/jetstream-relay';
+import { subjectMatches } from '../subjects';
 import {
   connectNats,
   RecordingLogger,
@@ -119,6 +120,31 @@ describe('JetStreamEventConsumers', () => {
       'OrderPlaced',
     ]);
     expect(ledger.duplicates).toBe(0);
+  });
+
+  it('takes up a changed list of event types for an existing durable consumer, from its position on', async () => {
+    const nats = await natsAt();
+    await startRelay(nats.nc);
+    const seen: string[] = [];
+    const host = consumers(nats.nc);
+    const first = await start(host, { eventTypes: ['OrderPlaced'], handler: step((e) => seen.push(e.type)) });
+    await h.append('order-7', 'OrderPlaced');
+    await until('the placed order', () => seen.length === 1);
+    await first.stop();
+
+    // A durable consumer keeps its position: events of an added type that it already passed are not
+    // replayed (a consumer that needs them takes a new name). Those appended from now on all arrive.
+    await start(host, {
+      eventTypes: ['OrderPlaced', 'OrderConfirmed'],
+      handler: step((e) => seen.push(e.type)),
+    });
+    await h.append('order-7', 'OrderConfirmed');
+    await h.append('order-7', 'OrderPlaced');
+    await until('both types', () => seen.length === 3);
+    expect(seen).toEqual(['OrderPlaced', 'OrderConfirmed', 'OrderPlaced']);
+    const info = await nats.jsm.consumers.info(names.streamName, 'ledger');
+    const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ''];
+    expect(filters.some((f) => subjectMatches(f, `${names.prefix}.events.order.OrderConfirmed`))).toBe(true);
   });
 
   it('delivers a failed event again after a delay, and holds back the later events of its partition', async () => {

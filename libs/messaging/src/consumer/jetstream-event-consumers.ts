@@ -46,6 +46,11 @@ export interface JetStreamEventConsumersOptions {
    * the consumer are kept alive with progress acks, so this only bounds recovery from a crashed process.
    */
   readonly ackWaitMs?: number;
+  /**
+   * How long one pull request waits at the server (default 5 s, minimum 1 s). Keep it short: after a stop
+   * or a crash, the server keeps handing messages to the dead process's open pull request until it expires.
+   */
+  readonly pullExpiresMs?: number;
   /** Delay before a failed event is delivered again: doubles per delivery (default 250 ms up to 30 s). */
   readonly retry?: RetryOptions;
   /** Backoff when the consumer itself fails (NATS unreachable, stream missing); default 100 ms up to 30 s. */
@@ -93,6 +98,7 @@ export class JetStreamEventConsumers implements EventConsumerHost {
       prefix: this.prefix,
       streamName: this.streamName,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
+      pullExpiresMs: Math.max(1000, this.options.pullExpiresMs ?? 5000),
       retry: { initialMs: 250, maxMs: 30_000, ...this.options.retry },
       reconnect: this.options.reconnect ?? {},
       logger: this.logger,
@@ -124,6 +130,7 @@ interface WorkerSettings {
   readonly prefix: string;
   readonly streamName: string;
   readonly ackWaitMs: number;
+  readonly pullExpiresMs: number;
   readonly retry: RetryOptions;
   readonly reconnect: RetryOptions;
   readonly logger: MessagingLogger;
@@ -209,7 +216,10 @@ class JetStreamConsumerWorker {
           this.settings.streamName,
           this.name,
         );
-        this.messages = await consumer.consume({ max_messages: this.options.maxInFlight });
+        this.messages = await consumer.consume({
+          max_messages: this.options.maxInFlight,
+          expires: this.settings.pullExpiresMs,
+        });
         if (this.signal.requested()) break;
         this.state = 'running';
         this.failures = 0;
@@ -425,7 +435,13 @@ class JetStreamConsumerWorker {
       current.max_ack_pending === limits.max_ack_pending;
     if (sameFilter && sameLimits) return;
     this.settings.logger.info({ consumer: this.name, filter }, 'updating the durable consumer configuration');
-    await jsm.consumers.update(streamName, this.name, { ...limits, ...filter });
+    // The update is merged into the current configuration: name both filter fields so the unused one is
+    // cleared (an undefined field is left out of the request).
+    await jsm.consumers.update(streamName, this.name, {
+      ...limits,
+      filter_subject: filter.filter_subject,
+      filter_subjects: filter.filter_subjects,
+    });
   }
 }
 
