@@ -22,6 +22,17 @@ const configSchema = z.object({
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   TALLY_DATA_DIR: z.string().min(1).default('./.tally'),
   NATS_URL: url(['nats', 'tls']).optional(),
+  /**
+   * Namespace on NATS: subjects `<prefix>.events.>` / `<prefix>.commands.*`, JetStream stream `<PREFIX>_EVENTS`.
+   * Lets several Tally deployments (or test runs) share one NATS server without seeing each other.
+   */
+  NATS_PREFIX: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]{0,31}$/,
+      'must be lower-case letters, digits or _ (at most 32), starting with a letter',
+    )
+    .default('tally'),
   EVENTSTORE_URL: url(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']).optional(),
   OPENSEARCH_URL: url(['http', 'https']).optional(),
   STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),

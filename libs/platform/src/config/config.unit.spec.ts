@@ -46,3 +46,11 @@ describe('checkout settings', () => {
     ).toBe('sk_test_x');
   });
 });
+
+describe('NATS_PREFIX', () => {
+  it('defaults to tally and rejects subject wildcards', () => {
+    expect(loadConfig({}).NATS_PREFIX).toBe('tally');
+    expect(loadConfig({ NATS_PREFIX: 'run_42' }).NATS_PREFIX).toBe('run_42');
+    expect(() => loadConfig({ NATS_PREFIX: 'a.>' })).toThrow(/NATS_PREFIX/);
+  });
+});
