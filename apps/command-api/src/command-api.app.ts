@@ -14,7 +14,12 @@ import {
   commandSubjectPattern,
   DEFAULT_SUBJECT_PREFIX,
 } from '@tally/messaging';
-import { type PaymentProvider, paymentsMigrations, SimulatedPaymentProvider } from '@tally/payments';
+import {
+  createPaymentProvider,
+  type PaymentProvider,
+  paymentsMigrations,
+  SimulatedPaymentProvider,
+} from '@tally/payments';
 import { createHttpApp, EVENT_STORE, type Infrastructure, SQL_CLIENT } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
 import { CartHandler } from './cart/cart.handler';
@@ -30,8 +35,12 @@ import { InventoryController } from './inventory/inventory.controller';
 import { StockItemHandler } from './inventory/stock-item.handler';
 import { OrderNumberAllocator } from './ordering/order-numbers';
 import { OrderHandler } from './ordering/order.handler';
+import { OrdersController } from './ordering/orders.controller';
 import { PaymentHandler } from './payments/payment.handler';
 import { PAYMENT_PROVIDER } from './payments/payment-provider.token';
+import { PaymentWebhooks } from './payments/payment-webhooks';
+import { PaymentsController } from './payments/payments.controller';
+import { WEBHOOK_ROUTE } from './payments/payments.schemas';
 import { CLOCK, systemClock } from './shared/clock';
 import { CommandEdge } from './shared/command-edge';
 import { CommandMetrics } from './shared/command-metrics';
@@ -53,7 +62,8 @@ export const commandApiMigrations: MigrationSet[] = [
 
 export interface CommandApiOptions {
   /**
-   * Wraps the payment provider the configuration selects, e.g. to count calls in tests.
+   * Wraps the payment provider the configuration selects (Stripe when STRIPE_SECRET_KEY is set, else the
+   * simulated one, whose webhooks this app delivers to itself), e.g. to count calls in tests.
    */
   readonly decoratePaymentProvider?: (configured: PaymentProvider) => PaymentProvider;
   /** NATS subject prefix of the commands served (default `tally`); tests use their own. */
@@ -77,6 +87,8 @@ class CommandApiModule {
         InventoryController,
         CartsController,
         CheckoutController,
+        OrdersController,
+        PaymentsController,
         DocsController,
         commandMessagesController(subjectPattern),
       ],
@@ -90,6 +102,7 @@ class CommandApiModule {
         CheckoutHandler,
         OrderHandler,
         PaymentHandler,
+        PaymentWebhooks,
         CommandDispatcher,
         { provide: CLOCK, useValue: systemClock },
         { provide: PAYMENT_PROVIDER, useValue: paymentProvider },
@@ -125,14 +138,24 @@ export async function createCommandApi(
   options: CommandApiOptions = {},
 ): Promise<NestFastifyApplication> {
   const { config, sql, logger } = infrastructure;
-  // Stripe mode arrives with @tally/payments' provider factory; until then the simulated provider serves.
-  // Its webhooks (a second path for the same outcomes) have no endpoint yet: none are sent.
-  const configured = new SimulatedPaymentProvider({
+  // The simulated provider delivers its webhooks to this very app, in process, so it works on any port
+  // (and before the app listens). Bound once the app exists; no payment is made before that.
+  const self: { app?: NestFastifyApplication } = {};
+  const configured = createPaymentProvider(config, {
     sql,
-    webhookSecret: config.SIMULATED_WEBHOOK_SECRET,
-    latencyMs: config.SIMULATED_PAYMENT_LATENCY_MS,
-    failureRate: config.SIMULATED_PAYMENT_FAILURE_RATE,
     logger: logger.child({ app: 'command-api', component: 'payments' }),
+    deliver: async (rawBody, headers) => {
+      if (!self.app) throw new Error('command-api is not ready to receive webhooks yet');
+      const response = await self.app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/webhooks/${configured.name}`,
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: rawBody,
+      });
+      if (response.statusCode !== 200) {
+        throw new Error(`webhook delivery answered ${response.statusCode}: ${response.body}`);
+      }
+    },
   });
   const paymentProvider = options.decoratePaymentProvider?.(configured) ?? configured;
 
@@ -143,7 +166,8 @@ export async function createCommandApi(
       CommandApiModule.register(
         paymentProvider,
         // Webhooks still on their way to this app are delivered before it stops taking requests.
-        () => configured.flushWebhooks(),
+        () =>
+          configured instanceof SimulatedPaymentProvider ? configured.flushWebhooks() : Promise.resolve(),
         commandSubjectPattern(options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX),
       ),
     ],
@@ -152,7 +176,8 @@ export async function createCommandApi(
         registerEventStoreMetrics(registry, infrastructure.eventStore);
     },
   });
-  acceptJsonBodiesOnly(app);
+  acceptJsonBodiesOnly(app, [WEBHOOK_ROUTE]);
+  self.app = app;
 
   if (config.NATS_URL) {
     app.connectMicroservice<MicroserviceOptions>({

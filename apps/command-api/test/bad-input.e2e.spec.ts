@@ -1,9 +1,12 @@
+import Stripe from 'stripe';
 import { type CommandApiUnderTest, type SendOptions, startCommandApi } from './command-api.harness';
 
 /**
- * The bad-input contract (issue 2): every endpoint answers malformed JSON, unknown fields, missing fields,
- * zero/negative/non-integer/huge numbers, unknown SKUs or carts, ids that are not UUIDs and bodies over
- * 100 kB with a 4xx problem naming the field, and writes no event.
+ * The bad-input contract (issues 2 and 3): every endpoint answers malformed JSON, unknown fields, missing
+ * fields, zero/negative/non-integer/huge numbers, unknown SKUs, carts or orders, ids that are not UUIDs and
+ * bodies over 100 kB with a 4xx problem naming the field, and writes no event. Checkout also refuses empty,
+ * unknown and checked-out carts, malformed emails and addresses and unknown shipping methods; the payment
+ * webhook refuses bad signatures and replayed timestamps.
  */
 
 interface BadRequest {
@@ -24,6 +27,8 @@ interface Endpoint {
   readonly valid?: Record<string, unknown>;
   /** Whether a request without a body is bad (`(body)` is required). */
   readonly bodyRequired: boolean;
+  /** A provider's webhook: signed raw body instead of JSON and command headers (its own common cases). */
+  readonly webhook?: boolean;
   readonly cases: readonly BadRequest[];
 }
 
@@ -31,8 +36,33 @@ const SKU = 'E2E-TEE'; // published, 10 units in stock, one unit in the cart
 const DRAFT_SKU = 'E2E-DRAFT'; // created, never published
 const UNKNOWN_SKU = 'E2E-NOPE';
 const UNKNOWN_CART = '01939c5e-7e4b-7c3a-9d1e-3f5a2b8c4d6e';
+const UNKNOWN_ORDER = '01939c5e-7e4b-7c3a-9d1e-3f5a2b8c4d6f';
+const WEBHOOK_SECRET = 'whsec_e2e_bad_input';
+// Only the SDK's signing helper is used: no request reaches Stripe.
+const stripe = new Stripe('sk_test_tally_e2e_signing_only');
 const MAX_PRICE = 100_000_000_00;
 const tooLarge = JSON.stringify({ padding: 'x'.repeat(101 * 1024) });
+
+/** A payment outcome as the simulated provider reports it (for a payment that does not exist here). */
+const webhookEvent = JSON.stringify({
+  id: 'evt_sim_e2e',
+  object: 'event',
+  type: 'payment.authorized',
+  created: Math.floor(Date.now() / 1000),
+  data: {
+    paymentId: UNKNOWN_ORDER,
+    orderId: UNKNOWN_ORDER,
+    providerPaymentId: 'pi_sim_e2e',
+    amount: { amount: 5288, currency: 'EUR' },
+  },
+});
+
+const signature = (payload: string, secret = WEBHOOK_SECRET, secondsAgo = 0) =>
+  stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    timestamp: Math.floor(Date.now() / 1000) - secondsAgo,
+  });
 
 /** Body-field cases: each value of `field` replaced (or removed, with `undefined`) in the valid body. */
 function fieldCases(
@@ -284,10 +314,180 @@ const endpoints: readonly Endpoint[] = [
       ]),
     ],
   },
+  ...orderEndpoints(),
+  webhookEndpoint(),
 ];
 
-// Endpoints whose path holds the cart (filled in once the fixture cart exists).
-function cartEndpoints(cartId: string): Endpoint[] {
+// Order commands: no order exists in this run (orders are placed by the checkout process), so an
+// otherwise valid request names the unknown order.
+function orderEndpoints(): Endpoint[] {
+  const orderIdCases = (suffix: string, send: SendOptions): BadRequest[] => [
+    {
+      name: 'an order id that is not a UUID',
+      status: 400,
+      field: 'path.orderId',
+      path: `/api/v1/orders/order-1${suffix}`,
+      send,
+    },
+    {
+      name: 'an unknown order',
+      status: 404,
+      field: 'path.orderId',
+      code: 'ORDER_NOT_FOUND',
+      path: `/api/v1/orders/${UNKNOWN_ORDER}${suffix}`,
+      send,
+    },
+  ];
+  const validRefund = { amount: { amount: 500, currency: 'EUR' }, reason: 'Damaged' };
+  const validShipment = { carrier: 'DHL', trackingNumber: '0034043416' };
+  return [
+    ...['cancel', 'deliver'].map((action): Endpoint => ({
+      method: 'POST',
+      path: `/api/v1/orders/${UNKNOWN_ORDER}/${action}`,
+      bodyRequired: false,
+      cases: orderIdCases(`/${action}`, {}),
+    })),
+    {
+      method: 'POST',
+      path: `/api/v1/orders/${UNKNOWN_ORDER}/ship`,
+      valid: validShipment,
+      bodyRequired: false,
+      cases: [
+        ...fieldCases(validShipment, 'carrier', [
+          ['empty', ''],
+          ['too long', 'c'.repeat(101)],
+          ['a number', 1],
+        ]),
+        ...fieldCases(validShipment, 'trackingNumber', [['too long', 't'.repeat(101)]]),
+        ...orderIdCases('/ship', { json: validShipment }),
+      ],
+    },
+    {
+      method: 'POST',
+      path: `/api/v1/orders/${UNKNOWN_ORDER}/refunds`,
+      valid: validRefund,
+      bodyRequired: true,
+      cases: [
+        ...fieldCases(validRefund, 'amount', [missing, ['a number', 500]]),
+        ...fieldCases(validRefund, 'amount.amount', [
+          ['zero', 0],
+          ['negative', -1],
+          ['non-integer', 4.5],
+          ['huge', 1e300],
+          ['a string', '500'],
+          missing,
+        ]),
+        ...fieldCases(validRefund, 'amount.currency', [['lower case', 'eur'], missing]),
+        ...fieldCases(validRefund, 'reason', [['empty', ''], ['too long', 'r'.repeat(501)], missing]),
+        ...orderIdCases('/refunds', { json: validRefund }),
+      ],
+    },
+  ];
+}
+
+// The webhook reads its body as signed bytes: every refusal comes from the signature, the size limit, the
+// media type or the provider in the path, and none records anything.
+function webhookEndpoint(): Endpoint {
+  const bad = (
+    name: string,
+    send: SendOptions,
+    status = 400,
+    code = 'WEBHOOK_SIGNATURE_INVALID',
+  ): BadRequest => ({
+    name,
+    status,
+    field: status === 400 ? 'header.Stripe-Signature' : '(body)',
+    code,
+    send,
+  });
+  return {
+    method: 'POST',
+    path: '/api/v1/payments/webhooks/simulated',
+    bodyRequired: true,
+    webhook: true,
+    cases: [
+      bad('no signature', { raw: webhookEvent }),
+      bad('no body and no signature', {}),
+      bad('malformed JSON without a signature', { raw: '{"id":' }),
+      bad('a signature made with another secret', {
+        raw: webhookEvent,
+        headers: { 'stripe-signature': signature(webhookEvent, 'whsec_someone_else') },
+      }),
+      bad('a malformed signature header', { raw: webhookEvent, headers: { 'stripe-signature': 'v1=abc' } }),
+      bad('a body changed after signing', {
+        raw: webhookEvent.replace('5288', '1'),
+        headers: { 'stripe-signature': signature(webhookEvent) },
+      }),
+      bad(
+        'a replayed timestamp (signed 10 minutes ago)',
+        { raw: webhookEvent, headers: { 'stripe-signature': signature(webhookEvent, WEBHOOK_SECRET, 600) } },
+        400,
+        'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE',
+      ),
+      {
+        name: 'a correctly signed body that is not an event',
+        status: 400,
+        field: '(body)',
+        code: 'WEBHOOK_PAYLOAD_INVALID',
+        send: { raw: '{"id":', headers: { 'stripe-signature': signature('{"id":') } },
+      },
+      {
+        name: 'a text/plain body',
+        status: 415,
+        field: 'header.Content-Type',
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        send: { raw: webhookEvent, contentType: 'text/plain' },
+      },
+      {
+        name: 'a body over 100 kB',
+        status: 413,
+        field: '(body)',
+        code: 'BODY_TOO_LARGE',
+        send: { raw: tooLarge },
+      },
+      {
+        name: 'an unknown provider',
+        status: 404,
+        field: 'path.provider',
+        code: 'UNKNOWN_PAYMENT_PROVIDER',
+        path: '/api/v1/payments/webhooks/paypal',
+        send: { raw: webhookEvent, headers: { 'stripe-signature': signature(webhookEvent) } },
+      },
+      {
+        name: 'a provider that is not the configured one',
+        status: 404,
+        field: 'path.provider',
+        code: 'PAYMENT_PROVIDER_NOT_CONFIGURED',
+        path: '/api/v1/payments/webhooks/stripe',
+        send: { raw: webhookEvent, headers: { 'stripe-signature': signature(webhookEvent) } },
+      },
+    ],
+  };
+}
+
+const validCheckout = {
+  email: 'ada@example.com',
+  shippingAddress: {
+    name: 'Ada Lovelace',
+    line1: '12 Analytical Row',
+    line2: 'Flat 3',
+    city: 'London',
+    postalCode: 'N1 9GU',
+    country: 'GB',
+  },
+  shippingMethod: 'standard',
+  payment: { paymentMethodId: 'pm_card_visa' },
+};
+
+/** Carts the checkout cases need besides the fixture cart (which has one line and stays open). */
+interface CheckoutCarts {
+  readonly empty: string;
+  readonly checkedOut: string;
+  readonly inDollars: string;
+}
+
+// Endpoints whose path holds the cart (filled in once the fixture carts exist).
+function cartEndpoints(cartId: string, carts: CheckoutCarts): Endpoint[] {
   const items = `/api/v1/carts/${cartId}/items`;
   const cartIdCases = (suffix: string, send: SendOptions): BadRequest[] => [
     {
@@ -388,11 +588,78 @@ function cartEndpoints(cartId: string): Endpoint[] {
       ],
     },
     { method: 'DELETE', path: items, bodyRequired: false, cases: cartIdCases('/items', {}) },
+    {
+      method: 'POST',
+      path: `/api/v1/carts/${cartId}/checkout`,
+      valid: validCheckout,
+      bodyRequired: true,
+      cases: [
+        ...fieldCases(validCheckout, 'email', [
+          missing,
+          ['malformed', 'ada@'],
+          ['without a domain', 'ada'],
+          ['a number', 42],
+          ['too long', `${'a'.repeat(250)}@example.com`],
+        ]),
+        ...fieldCases(validCheckout, 'shippingAddress', [missing, ['a string', 'London']]),
+        ...['name', 'line1', 'city', 'postalCode', 'country'].flatMap((field) =>
+          fieldCases(validCheckout, `shippingAddress.${field}`, [missing, ['blank', '  ']]),
+        ),
+        ...fieldCases(validCheckout, 'shippingAddress.line1', [['too long', 'l'.repeat(201)]]),
+        ...fieldCases(validCheckout, 'shippingAddress.line2', [['a number', 3]]),
+        ...fieldCases(validCheckout, 'shippingAddress.country', [
+          ['not ISO 3166-1 (UK)', 'UK'],
+          ['unassigned', 'XX'],
+          ['lower case', 'gb'],
+          ['three letters', 'GBR'],
+        ]),
+        ...fieldCases(validCheckout, 'shippingMethod', [missing, ['a number', 1]]),
+        ...fieldCases(validCheckout, 'payment', [missing]),
+        ...fieldCases(validCheckout, 'payment.paymentMethodId', [
+          missing,
+          ['card data', '4242424242424242'],
+          ['with a space', 'pm_card visa'],
+        ]),
+        {
+          name: 'an unknown shipping method',
+          status: 422,
+          field: 'shippingMethod',
+          code: 'UNKNOWN_SHIPPING_METHOD',
+          send: { json: { ...validCheckout, shippingMethod: 'teleport' } },
+        },
+        {
+          name: 'a shipping method in another currency than the cart',
+          status: 422,
+          field: 'shippingMethod',
+          code: 'SHIPPING_METHOD_CURRENCY_MISMATCH',
+          path: `/api/v1/carts/${carts.inDollars}/checkout`,
+          send: { json: validCheckout },
+        },
+        {
+          name: 'an empty cart',
+          status: 409,
+          field: 'path.cartId',
+          code: 'CART_EMPTY',
+          path: `/api/v1/carts/${carts.empty}/checkout`,
+          send: { json: validCheckout },
+        },
+        {
+          name: 'a cart already checked out',
+          status: 409,
+          field: 'path.cartId',
+          code: 'CART_ALREADY_CHECKED_OUT',
+          path: `/api/v1/carts/${carts.checkedOut}/checkout`,
+          send: { json: validCheckout },
+        },
+        ...cartIdCases('/checkout', { json: validCheckout }),
+      ],
+    },
   ];
 }
 
-/** Cases every endpoint gets: broken bodies and broken command headers. */
+/** Cases every command endpoint gets: broken bodies and broken command headers. */
 function commonCases(endpoint: Endpoint): BadRequest[] {
+  if (endpoint.webhook) return [];
   const valid = endpoint.valid === undefined ? {} : { json: endpoint.valid };
   const cases: BadRequest[] = [
     {
@@ -476,9 +743,10 @@ jest.setTimeout(120_000);
 describe('command-api bad input', () => {
   let api: CommandApiUnderTest;
   let cartId: string;
+  let carts: CheckoutCarts;
 
   beforeAll(async () => {
-    api = await startCommandApi();
+    api = await startCommandApi({ SIMULATED_WEBHOOK_SECRET: WEBHOOK_SECRET });
     const ok = async (method: string, path: string, json?: unknown) => {
       const response = await api.send(method, path, json === undefined ? {} : { json });
       if (response.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(response.body)}`);
@@ -489,8 +757,13 @@ describe('command-api bad input', () => {
     const published = await ok('POST', `/api/v1/products/${SKU}/publish`);
     await ok('POST', `/api/v1/inventory/${SKU}/receipts`, { quantity: 10 });
     await api.catalogReached(published.headers.get('tally-consistency') ?? '');
-    cartId = ((await ok('POST', '/api/v1/carts')).body as { cartId: string }).cartId;
+    const openCart = async (currency = 'EUR') =>
+      ((await ok('POST', '/api/v1/carts', { currency })).body as { cartId: string }).cartId;
+    cartId = await openCart();
     await ok('POST', `/api/v1/carts/${cartId}/items`, { sku: SKU, quantity: 1 });
+    carts = { empty: await openCart(), checkedOut: await openCart(), inDollars: await openCart('USD') };
+    await ok('POST', `/api/v1/carts/${carts.checkedOut}/items`, { sku: SKU, quantity: 1 });
+    await ok('POST', `/api/v1/carts/${carts.checkedOut}/checkout`, validCheckout);
   });
 
   afterAll(async () => {
@@ -499,14 +772,14 @@ describe('command-api bad input', () => {
 
   // Built lazily: the cart endpoints need the fixture cart's id.
   const table = () =>
-    [...endpoints, ...cartEndpoints(cartId)].flatMap((endpoint) =>
+    [...endpoints, ...cartEndpoints(cartId, carts)].flatMap((endpoint) =>
       [...commonCases(endpoint), ...endpoint.cases].map((bad) => ({ endpoint, bad })),
     );
 
   it('covers every endpoint with every kind of bad input', () => {
     const routes = new Set(table().map(({ endpoint }) => `${endpoint.method} ${endpoint.path}`));
-    expect(routes.size).toBe(13);
-    expect(table().length).toBeGreaterThan(250);
+    expect(routes.size).toBe(19);
+    expect(table().length).toBeGreaterThan(400);
   });
 
   it('answers each bad request with a problem naming the field, and writes no event', async () => {

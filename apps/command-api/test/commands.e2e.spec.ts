@@ -346,6 +346,11 @@ describe('command-api over HTTP', () => {
           'DELETE /api/v1/carts/{cartId}/items/{sku}',
           'DELETE /api/v1/carts/{cartId}/items',
           'POST /api/v1/carts/{cartId}/checkout',
+          'POST /api/v1/orders/{orderId}/cancel',
+          'POST /api/v1/orders/{orderId}/ship',
+          'POST /api/v1/orders/{orderId}/deliver',
+          'POST /api/v1/orders/{orderId}/refunds',
+          'POST /api/v1/payments/webhooks/{provider}',
         ].sort(),
       );
       const create = document.paths['/api/v1/products']?.post;
@@ -355,10 +360,15 @@ describe('command-api over HTTP', () => {
       expect(schema?.properties?.price?.properties?.amount).toMatchObject({ type: 'integer', minimum: 1 });
       expect(create?.responses['201']?.headers).toHaveProperty('ETag');
       expect(create?.responses['400']?.content).toHaveProperty('application/problem+json');
-      // Every documented operation is served: an unknown route would be a 404 ROUTE_NOT_FOUND.
+      // Every documented operation is served: an unknown route would be a 404 ROUTE_NOT_FOUND. (The webhook
+      // answers its missing signature with a 400.)
       for (const operation of operations) {
         const [method, template] = operation.split(' ') as [string, string];
-        const path = template.replace('{sku}', 'DOC-CHECK').replace('{cartId}', 'not-a-uuid');
+        const path = template
+          .replace('{sku}', 'DOC-CHECK')
+          .replace('{cartId}', 'not-a-uuid')
+          .replace('{orderId}', 'not-a-uuid')
+          .replace('{provider}', 'simulated');
         const response = await api.send(method, path, { headers: { 'if-match': 'W/"0"' } });
         expect([operation, response.status]).toEqual([operation, 400]);
       }

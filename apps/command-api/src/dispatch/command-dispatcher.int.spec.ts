@@ -11,7 +11,7 @@ import { METRICS_REGISTRY, uuidv7 } from '@tally/platform';
 import { commandDispatcherOf } from '../command-api.app';
 import { OrderHandler } from '../ordering/order.handler';
 import { stepCommandId } from '../shared/deterministic-id';
-import type { PaymentProvider } from '@tally/payments';
+import { type PaymentProvider, SimulatedPaymentProvider } from '@tally/payments';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Registry } from 'prom-client';
 import {
@@ -28,10 +28,16 @@ const eur = (amount: number) => ({ amount, currency: 'EUR' });
 describe('CommandDispatcher (PostgreSQL, simulated payment provider)', () => {
   let api: InProcessCommandApi;
   let provider: PaymentProvider & { readonly calls: Record<string, number> };
+  let simulated: SimulatedPaymentProvider;
 
   beforeAll(async () => {
     api = await startInProcessCommandApi({
-      decoratePaymentProvider: (configured) => (provider = countingProvider(configured)),
+      decoratePaymentProvider: (configured) => {
+        if (!(configured instanceof SimulatedPaymentProvider))
+          throw new Error('expected the simulated provider');
+        simulated = configured;
+        return (provider = countingProvider(configured));
+      },
     });
   });
 
@@ -91,6 +97,12 @@ describe('CommandDispatcher (PostgreSQL, simulated payment provider)', () => {
 
   const types = async (streamId: string) => (await api.stream(streamId)).map((e) => e.type);
 
+  /** How many commands of `type` ended with `outcome` (`tally_commands_total`). */
+  const counted = async (type: string, outcome: string) =>
+    (await api.app.get<Registry>(METRICS_REGISTRY).getSingleMetric('tally_commands_total')?.get())?.values
+      .filter((v) => v.labels.type === type && v.labels.outcome === outcome)
+      .reduce((sum, v) => sum + v.value, 0) ?? 0;
+
   describe('the happy path, every command delivered twice', () => {
     it('writes each event once and calls the provider once per action', async () => {
       const sku = await stockedSku(10);
@@ -128,6 +140,11 @@ describe('CommandDispatcher (PostgreSQL, simulated payment provider)', () => {
       await twice(envelope('RefundPayment', { paymentId, orderId, refundId, amount: eur(1000) }), [payment]);
       await twice(envelope('RecordOrderRefunded', { orderId, refundId, amount: eur(1000) }), [order]);
 
+      // The provider also sent each outcome as a webhook to the app: recorded again, changing nothing.
+      await simulated.flushWebhooks();
+      for (const type of ['RecordPaymentAuthorized', 'RecordPaymentCaptured', 'RecordPaymentRefunded']) {
+        expect(await counted(type, 'noop')).toBeGreaterThan(0);
+      }
       expect(await types(payment)).toEqual([
         'PaymentInitiated',
         'PaymentAuthorized',

@@ -3,6 +3,8 @@ import { cartOperations } from '../cart/carts.schemas';
 import { checkoutOperations } from '../checkout/checkout.schemas';
 import { productOperations } from '../catalog/products.schemas';
 import { inventoryOperations } from '../inventory/inventory.schemas';
+import { orderOperations } from '../ordering/orders.schemas';
+import { paymentOperations } from '../payments/payments.schemas';
 import { type ApiOperation, buildOpenApiDocument } from './openapi';
 
 /** Every command endpoint, as declared next to its schemas. */
@@ -11,6 +13,8 @@ export const commandApiOperations: readonly ApiOperation[] = [
   ...inventoryOperations,
   ...cartOperations,
   ...checkoutOperations,
+  ...orderOperations,
+  ...paymentOperations,
 ];
 
 /** The OpenAPI 3.1 document, generated from the request schemas that validate each endpoint. */

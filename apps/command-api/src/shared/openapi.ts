@@ -23,16 +23,21 @@ export interface ApiOperation {
   readonly problems: readonly number[];
   /** Reads a read model while building the command, so `Tally-Consistency` applies. */
   readonly readsReadModels?: boolean;
+  /**
+   * A provider's webhook rather than a command: authenticated by its `Stripe-Signature` header, answered
+   * without the command headers (`Idempotency-Key`, `If-Match`, `ETag`, `Tally-Consistency`).
+   */
+  readonly webhook?: boolean;
 }
 
 const PROBLEM_TEXT: Record<number, string> = {
-  400: 'Invalid request: malformed JSON or headers, or fields that fail validation (each listed in `errors`)',
+  400: 'Invalid request: malformed JSON or headers, fields that fail validation (each listed in `errors`), or a webhook whose signature is missing, wrong or replayed',
   404: 'Unknown resource',
   409: 'Not allowed in the current state, a concurrent modification, or an idempotency key still in use',
   412: 'If-Match does not match the current version',
   413: 'Body larger than 100 kB',
   415: 'Body is not application/json',
-  422: 'Well-formed but unprocessable (e.g. unknown SKU or shipping method, reused idempotency key)',
+  422: 'Well-formed but unprocessable (e.g. unknown SKU or shipping method, refund above what was captured, reused idempotency key)',
   503: 'The read models did not reach the Tally-Consistency token in time',
 };
 
@@ -59,8 +64,19 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
     for (const [name, schema] of Object.entries(operation.params?.shape ?? {})) {
       parameters.push({ name, in: 'path', required: true, schema: schemaOf(schema as z.ZodType, 'input') });
     }
-    parameters.push(headerParameter('Idempotency-Key', idempotencyKeyHeader));
-    parameters.push(headerParameter('If-Match', ifMatchHeader));
+    if (operation.webhook) {
+      parameters.push({
+        name: 'Stripe-Signature',
+        in: 'header',
+        required: true,
+        description:
+          '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">` with the webhook secret; older than 300 s is a replay',
+        schema: { type: 'string' },
+      });
+    } else {
+      parameters.push(headerParameter('Idempotency-Key', idempotencyKeyHeader));
+      parameters.push(headerParameter('If-Match', ifMatchHeader));
+    }
     if (operation.readsReadModels)
       parameters.push(headerParameter('Tally-Consistency', consistencyTokenHeader));
     parameters.push({
@@ -71,16 +87,18 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
       schema: { type: 'string' },
     });
 
-    const successHeaders: Record<string, unknown> = {
-      ETag: {
-        description: 'Strong entity tag of the stream version, e.g. `"3"`',
-        schema: { type: 'string' },
-      },
-      'Tally-Consistency': {
-        description: 'Consistency token: send it to query-api to read your write',
-        schema: { type: 'string' },
-      },
-    };
+    const successHeaders: Record<string, unknown> = operation.webhook
+      ? {}
+      : {
+          ETag: {
+            description: 'Strong entity tag of the stream version, e.g. `"3"`',
+            schema: { type: 'string' },
+          },
+          'Tally-Consistency': {
+            description: 'Consistency token: send it to query-api to read your write',
+            schema: { type: 'string' },
+          },
+        };
     if (operation.success.status !== 200) {
       successHeaders.Location = {
         description: 'Where to read the created resource (query API)',
@@ -125,8 +143,9 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
       title: 'Tally command API',
       version: '1',
       description:
-        'Commands that change Tally: catalog, inventory, carts and checkout. Every success carries the stream ' +
-        'version (`ETag`) and a consistency token (`Tally-Consistency`); every error is an RFC 9457 problem.',
+        "Commands that change Tally: catalog, inventory, carts, checkout and orders, and the payment provider's " +
+        'webhooks. Every command success carries the stream version (`ETag`) and a consistency token ' +
+        '(`Tally-Consistency`); every error is an RFC 9457 problem.',
     },
     paths,
     components: { schemas: { Problem: schemaOf(problemDetailsSchema, 'output') } },

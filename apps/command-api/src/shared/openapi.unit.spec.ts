@@ -17,20 +17,33 @@ describe('buildOpenApiDocument', () => {
     expect(new Set(commandApiOperations.map((o) => o.operationId)).size).toBe(commandApiOperations.length);
   });
 
-  it('declares every path template parameter and the command headers', () => {
+  it('declares every path template parameter and the command headers (the signature for webhooks)', () => {
     for (const [path, methods] of Object.entries(document.paths)) {
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const operation of Object.values(methods)) {
         const inPath = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name);
         expect(inPath.sort()).toEqual(templated.sort());
         const headers = operation.parameters.filter((p) => p.in === 'header').map((p) => p.name);
-        expect(headers).toEqual(expect.arrayContaining(['Idempotency-Key', 'If-Match']));
+        expect(headers).toEqual(
+          expect.arrayContaining(
+            path.includes('/webhooks/') ? ['Stripe-Signature'] : ['Idempotency-Key', 'If-Match'],
+          ),
+        );
       }
     }
   });
 
-  it('describes checkout', () => {
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/carts/{cartId}/checkout']));
+  it('describes checkout, the order commands and the payment webhook', () => {
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/carts/{cartId}/checkout',
+        '/api/v1/orders/{orderId}/cancel',
+        '/api/v1/orders/{orderId}/ship',
+        '/api/v1/orders/{orderId}/deliver',
+        '/api/v1/orders/{orderId}/refunds',
+        '/api/v1/payments/webhooks/{provider}',
+      ]),
+    );
     const checkout = document.paths['/api/v1/carts/{cartId}/checkout']?.post as unknown as {
       requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
       responses: Record<string, unknown>;
