@@ -9,11 +9,7 @@ import {
   registerEventStoreMetrics,
   type VisibilityLagSource,
 } from '@tally/event-store';
-import {
-  type CommandDispatcher as DispatchFunction,
-  commandSubjectPattern,
-  DEFAULT_SUBJECT_PREFIX,
-} from '@tally/messaging';
+import { type CommandDispatcher as DispatchFunction, commandSubjectPattern } from '@tally/messaging';
 import {
   createPaymentProvider,
   type PaymentProvider,
@@ -66,8 +62,6 @@ export interface CommandApiOptions {
    * simulated one, whose webhooks this app delivers to itself), e.g. to count calls in tests.
    */
   readonly decoratePaymentProvider?: (configured: PaymentProvider) => PaymentProvider;
-  /** NATS subject prefix of the commands served (default `tally`); tests use their own. */
-  readonly subjectPrefix?: string;
 }
 
 const PAYMENT_PROVIDER_SHUTDOWN = Symbol('PAYMENT_PROVIDER_SHUTDOWN');
@@ -129,8 +123,8 @@ class CommandApiModule {
  * Builds command-api on the given infrastructure (its own in full mode, a shared one in embedded mode).
  * All state lives in the database or in the returned app; the caller listens.
  *
- * With NATS_URL set, it also serves the process managers' commands over NATS request/reply (queue group
- * `command-api`, so each command reaches one instance); without it, embedded mode hands the same
+ * With NATS_URL set, it also serves the process managers' commands over NATS request/reply on
+ * `<NATS_PREFIX>.commands.*` (queue group `command-api`, so each command reaches one instance); without it, embedded mode hands the same
  * dispatcher to its in-process sender through {@link commandDispatcherOf}.
  */
 export async function createCommandApi(
@@ -168,7 +162,7 @@ export async function createCommandApi(
         // Webhooks still on their way to this app are delivered before it stops taking requests.
         () =>
           configured instanceof SimulatedPaymentProvider ? configured.flushWebhooks() : Promise.resolve(),
-        commandSubjectPattern(options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX),
+        commandSubjectPattern(config.NATS_PREFIX),
       ),
     ],
     registerMetrics: (registry) => {

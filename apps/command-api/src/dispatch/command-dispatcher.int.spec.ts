@@ -385,7 +385,7 @@ describe('CommandDispatcher (PostgreSQL, simulated payment provider)', () => {
 
     // Four command-api processes race for the stream's versions: lost races are decided again.
     it('survives 200 concurrent reservations spread over four processes', async () => {
-      const others = [await api.another(), await api.another(), await api.another()];
+      const others = [await api.another({}), await api.another({}), await api.another({})];
       const before = await retries([api.app, ...others]);
       const ms = await reserveConcurrently([api.dispatch, ...others.map(commandDispatcherOf)]);
       process.stdout.write(

@@ -33,9 +33,9 @@ describe('commands over NATS request/reply (PostgreSQL, NATS)', () => {
   let second: NestFastifyApplication;
 
   beforeAll(async () => {
-    api = await startInProcessCommandApi({ env: { NATS_URL }, subjectPrefix: prefix });
+    api = await startInProcessCommandApi({ env: { NATS_URL, NATS_PREFIX: prefix } });
     // A second instance in the same queue group: each command must still be carried out once.
-    second = await api.another({ subjectPrefix: prefix });
+    second = await api.another();
     sender = new NatsCommandSender({ servers: NATS_URL, prefix, name: 'command-api-test' });
   });
 
