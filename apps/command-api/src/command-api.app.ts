@@ -152,6 +152,9 @@ export async function createCommandApi(
     },
   });
   const paymentProvider = options.decoratePaymentProvider?.(configured) ?? configured;
+  // The NATS transport's last reported status: process managers cannot reach this app while it is not
+  // `connected`, so readiness says so.
+  const nats = { status: 'connecting' };
 
   const app = await createHttpApp({
     name: 'command-api',
@@ -165,6 +168,17 @@ export async function createCommandApi(
         commandSubjectPattern(config.NATS_PREFIX),
       ),
     ],
+    readinessChecks: config.NATS_URL
+      ? [
+          {
+            name: 'nats',
+            check: () =>
+              nats.status === 'connected'
+                ? Promise.resolve()
+                : Promise.reject(new Error(`NATS is ${nats.status}`)),
+          },
+        ]
+      : [],
     registerMetrics: (registry) => {
       if (hasVisibilityLag(infrastructure.eventStore))
         registerEventStoreMetrics(registry, infrastructure.eventStore);
@@ -174,7 +188,7 @@ export async function createCommandApi(
   self.app = app;
 
   if (config.NATS_URL) {
-    app.connectMicroservice<MicroserviceOptions>({
+    const microservice = app.connectMicroservice<MicroserviceOptions>({
       transport: Transport.NATS,
       options: {
         servers: config.NATS_URL,
@@ -184,6 +198,9 @@ export async function createCommandApi(
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
       },
+    });
+    microservice.status.subscribe((status) => {
+      nats.status = status;
     });
     await app.startAllMicroservices();
   }

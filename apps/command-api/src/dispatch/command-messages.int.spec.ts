@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ORDER_NUMBER_STREAM, orderStreamId } from '@tally/domain';
-import { NatsCommandSender } from '@tally/messaging';
+import { NatsCommandSender, type NatsTestServer, startNatsTestServer } from '@tally/messaging';
 import { METRICS_REGISTRY, uuidv7 } from '@tally/platform';
 import type { Registry } from 'prom-client';
 import { envelope, type InProcessCommandApi, startInProcessCommandApi } from '../../test/in-process.harness';
@@ -99,5 +99,63 @@ describe('commands over NATS request/reply (PostgreSQL, NATS)', () => {
       code: 'UNKNOWN_COMMAND',
     });
     expect(await api.eventCount()).toBe(before);
+  });
+});
+
+describe('command-api through a NATS restart (PostgreSQL, private NATS server)', () => {
+  let nats: NatsTestServer;
+  let api: InProcessCommandApi;
+  let sender: NatsCommandSender;
+
+  beforeAll(async () => {
+    nats = await startNatsTestServer();
+    api = await startInProcessCommandApi({ env: { NATS_URL: nats.url } });
+    sender = new NatsCommandSender({ servers: nats.url, name: 'command-api-restart-test' });
+  });
+
+  afterAll(async () => {
+    await sender.close();
+    await api.close();
+    await nats.stop();
+  });
+
+  const readiness = async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/readyz' });
+    return {
+      status: response.statusCode,
+      nats: response
+        .json<{ checks: { name: string; status: string }[] }>()
+        .checks.find((c) => c.name === 'nats')?.status,
+    };
+  };
+
+  /** Polls `probe` until it holds, for at most 20 s (reconnection takes a few hundred ms). */
+  async function eventually(probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error('condition not reached within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('is not ready while NATS is down, then reconnects and serves commands again', async () => {
+    expect(await readiness()).toEqual({ status: 200, nats: 'ok' });
+    expect(await sender.send(placeOrder(uuidv7()), { timeoutMs: 10_000 })).toMatchObject({ ok: true });
+
+    await nats.kill();
+    await eventually(async () => (await readiness()).status === 503);
+    expect((await readiness()).nats).toBe('failing');
+
+    await nats.restart();
+    await eventually(async () => (await readiness()).status === 200);
+    const orderId = uuidv7();
+    let reply = await sender.send(placeOrder(orderId), { timeoutMs: 10_000 });
+    // The sender may still be reconnecting itself: it answers 503 until then, and the command is resent.
+    for (let attempt = 0; !reply.ok && reply.status === 503 && attempt < 50; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reply = await sender.send(placeOrder(orderId), { timeoutMs: 10_000 });
+    }
+    expect(reply).toMatchObject({ ok: true });
+    expect(await api.stream(orderStreamId(orderId))).toHaveLength(2);
   });
 });
