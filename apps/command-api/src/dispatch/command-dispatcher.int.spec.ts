@@ -11,7 +11,7 @@ import { METRICS_REGISTRY, uuidv7 } from '@tally/platform';
 import { commandDispatcherOf } from '../command-api.app';
 import { OrderHandler } from '../ordering/order.handler';
 import { stepCommandId } from '../shared/deterministic-id';
-import { type PaymentProvider, SimulatedPaymentProvider } from '@tally/payments';
+import { type PaymentProvider, signWebhookPayload, SimulatedPaymentProvider } from '@tally/payments';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Registry } from 'prom-client';
 import {
@@ -398,3 +398,74 @@ describe('CommandDispatcher (PostgreSQL, simulated payment provider)', () => {
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
+
+// Neither provider can be made to answer `pending` here (Stripe's asynchronous payment methods need the
+// remote API; the simulated provider always decides at once), so this provider is stubbed for that answer.
+describe('CommandDispatcher with a provider that answers pending (stubbed authorize)', () => {
+  const secret = 'whsec_dispatcher_pending_test';
+  let api: InProcessCommandApi;
+  let calls = 0;
+
+  beforeAll(async () => {
+    api = await startInProcessCommandApi({
+      env: { SIMULATED_WEBHOOK_SECRET: secret },
+      decoratePaymentProvider: (configured) => ({
+        name: configured.name,
+        authorize: (request) => {
+          calls += 1;
+          return Promise.resolve({ status: 'pending', providerPaymentId: `pi_pending_${request.paymentId}` });
+        },
+        capture: (request) => configured.capture(request),
+        void: (request) => configured.void(request),
+        refund: (request) => configured.refund(request),
+        parseWebhook: (rawBody, headers, now) => configured.parseWebhook(rawBody, headers, now),
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('records nothing more than the initiation; the webhook completes it and a redelivery then asks nothing', async () => {
+    const paymentId = uuidv7();
+    const orderId = uuidv7();
+    const authorize = envelope('AuthorizePayment', {
+      paymentId,
+      orderId,
+      amount: eur(5288),
+      paymentMethodId: 'pm_card_visa',
+    });
+    expect(await api.dispatch(authorize)).toMatchObject({ ok: true, result: { status: 'pending' } });
+    expect((await api.stream(paymentStreamId(paymentId))).map((e) => e.type)).toEqual(['PaymentInitiated']);
+
+    const payload = JSON.stringify({
+      id: `evt_sim_${paymentId}`,
+      object: 'event',
+      type: 'payment.authorized',
+      created: Math.floor(Date.now() / 1000),
+      data: { paymentId, orderId, providerPaymentId: `pi_pending_${paymentId}`, amount: eur(5288) },
+    });
+    const webhook = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/webhooks/simulated',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': signWebhookPayload(payload, secret, new Date()),
+      },
+      payload,
+    });
+    expect(webhook.statusCode).toBe(200);
+    expect((await api.stream(paymentStreamId(paymentId))).map((e) => e.type)).toEqual([
+      'PaymentInitiated',
+      'PaymentAuthorized',
+    ]);
+
+    expect(await api.dispatch(structuredClone(authorize))).toMatchObject({
+      ok: true,
+      result: { status: 'authorized' },
+    });
+    expect(calls).toBe(1);
+    expect(await api.stream(paymentStreamId(paymentId))).toHaveLength(2);
+  });
+});
