@@ -73,10 +73,14 @@ export class RunningRelay {
       return;
     }
     this.nats = nats;
+    const prefix = infrastructure.config.NATS_PREFIX;
     this.relay = new JetStreamRelay({
       store: infrastructure.eventStore,
       sql: infrastructure.sql,
       nats,
+      // `<prefix>.events.>` in stream `<PREFIX>_EVENTS`: deployments sharing a NATS server stay apart.
+      prefix,
+      stream: { name: `${prefix.toUpperCase()}_EVENTS` },
       logger: infrastructure.logger.child({ component: 'relay' }),
       registry: this.registry,
     });

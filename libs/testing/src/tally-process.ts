@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createTestDatabase } from './test-database';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createTestDatabase, uniqueName } from './test-database';
 
 /** The four apps, as built under `dist/apps/<app>/src/main.js`. */
 export type TallyApp = 'command-api' | 'query-api' | 'projectors' | 'sagas' | 'embedded';
@@ -18,9 +20,23 @@ export interface RunningTally {
   readonly dataDir?: string;
   /** Full mode: the fresh database every process uses. Embedded mode: undefined. */
   readonly databaseUrl?: string;
+  /** Full mode: the NATS server every process uses. Embedded mode: undefined. */
+  readonly natsUrl?: string;
+  /** Full mode: this run's own NATS_PREFIX (fresh per run). Embedded mode: undefined. */
+  readonly natsPrefix?: string;
   /** Everything the processes wrote so far, stdout and stderr interleaved, prefixed by app name. */
   output(): string;
-  /** SIGTERM to every process (SIGKILL after a timeout), then removes the temp dir or drops the database. */
+  /** The current process of `app` (in embedded mode there is only `embedded`); throws for any other. */
+  process(app: TallyApp): TallyProcess;
+  /**
+   * Starts `app` again with the environment it had (after a test killed or stopped it) and resolves once
+   * its `/readyz` answers 200. A process still running is stopped first.
+   */
+  restart(app: TallyApp): Promise<void>;
+  /**
+   * SIGTERM to every process (SIGKILL after a timeout), then removes the temp dir, or deletes the run's
+   * JetStream stream and drops the database.
+   */
   stop(): Promise<void>;
 }
 
@@ -37,6 +53,24 @@ export interface StartOptions {
   readonly dataDir?: string;
   /** Full mode: use this database (kept on stop) instead of a fresh one (dropped on stop). */
   readonly databaseUrl?: string;
+  /**
+   * Full mode: the NATS server (default `TEST_NATS_URL`, else `nats://127.0.0.1:4222`), e.g. a private one
+   * from `startNatsTestServer()` that the test kills and restarts.
+   */
+  readonly natsUrl?: string;
+}
+
+/** The NATS server full-mode runs use unless told otherwise. */
+export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** A fresh NATS_PREFIX, so that runs sharing one NATS server never see each other's events or commands. */
+export function freshNatsPrefix(): string {
+  return uniqueName('t');
+}
+
+/** The JetStream stream the relay creates for a NATS_PREFIX (`tally` -> `TALLY_EVENTS`). */
+export function eventStreamNameOf(prefix: string): string {
+  return `${prefix.toUpperCase()}_EVENTS`;
 }
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -83,7 +117,10 @@ export class TallyProcess {
   constructor(
     readonly app: TallyApp,
     env: Readonly<Record<string, string>>,
+    /** Output of an earlier process of the same app (restarts), kept in front of this one's. */
+    previousOutput = '',
   ) {
+    if (previousOutput) this.buffer = `${previousOutput}\n[harness] ${app} restarted\n`;
     const root = repoRoot();
     const main = join(root, 'dist', 'apps', app, 'src', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` first`);
@@ -119,6 +156,12 @@ export class TallyProcess {
     return this.buffer;
   }
 
+  /** Sends `signal` (default SIGKILL: no shutdown hooks run) and resolves once the process has exited. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. Resolves with the exit code/signal. */
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<number | string> {
     if (!this.running) return this.exited;
@@ -152,8 +195,12 @@ function inherited(): Record<string, string> {
  * Spawns one built app (`node dist/apps/<app>/src/main.js`) with exactly `env` (plus PATH). For tests that
  * expect the process to exit (bad configuration) or that manage readiness themselves.
  */
-export function spawnTally(app: TallyApp, env: Readonly<Record<string, string>>): TallyProcess {
-  return new TallyProcess(app, env);
+export function spawnTally(
+  app: TallyApp,
+  env: Readonly<Record<string, string>>,
+  previousOutput?: string,
+): TallyProcess {
+  return new TallyProcess(app, env, previousOutput);
 }
 
 /** Resolves when every URL answers 200 (and the output matches `waitFor`), or rejects naming what is missing. */
@@ -281,10 +328,23 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Running
     cleanup();
     throw error;
   }
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   return {
     ...urls,
     dataDir,
     output: () => processes.map((p) => p.output()).join(''),
+    process: (app) => processOf(processes, app),
+    async restart(app) {
+      const index = indexOf(processes, app);
+      await processes[index]?.stop();
+      processes[index] = spawnTally(app, env);
+      await waitUntilReady(
+        processes,
+        Object.values(urls).map((url) => `${url}/readyz`),
+        readyTimeoutMs,
+        undefined,
+      );
+    },
     async stop() {
       await stopAll(processes);
       cleanup();
@@ -294,18 +354,37 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Running
 
 /**
  * Full mode: command-api, query-api, projectors and sagas as four processes on one fresh PostgreSQL
- * database (from {@link createTestDatabase}), on random free ports. Resolves once every `/readyz` answers 200.
+ * database (from {@link createTestDatabase}) and a NATS server under a fresh NATS_PREFIX (so that no run
+ * sees another's events or commands), on random free ports. Resolves once every `/readyz` answers 200.
  */
 export async function startFull(options: StartOptions = {}): Promise<RunningTally> {
   const ports = await allocatePorts();
   const database = options.databaseUrl ? undefined : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? database?.url ?? '';
-  const env = { ...baseEnv(ports, options), DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4' };
+  const natsUrl = options.natsUrl ?? TEST_NATS_URL;
+  const natsPrefix = freshNatsPrefix();
+  const env = {
+    ...baseEnv(ports, options),
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '4',
+    NATS_URL: natsUrl,
+    NATS_PREFIX: natsPrefix,
+    ...options.env,
+  };
   const urls = urlsOf(ports);
+  const urlOf: Record<TallyApp, string> = {
+    'command-api': urls.commandApi,
+    'query-api': urls.queryApi,
+    projectors: urls.projectors,
+    sagas: urls.sagas,
+    embedded: urls.commandApi,
+  };
   const apps = ['command-api', 'query-api', 'projectors', 'sagas'] as const;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const processes: TallyProcess[] = [];
   const cleanup = async () => {
     await stopAll(processes);
+    await deleteEventStream(natsUrl, eventStreamNameOf(natsPrefix));
     await database?.drop();
   };
   try {
@@ -313,7 +392,7 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
     await waitUntilReady(
       processes,
       Object.values(urls).map((url) => `${url}/readyz`),
-      options.readyTimeoutMs ?? 60_000,
+      readyTimeoutMs,
       options.waitForOutput,
     );
   } catch (error) {
@@ -323,9 +402,55 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
   return {
     ...urls,
     databaseUrl,
+    natsUrl,
+    natsPrefix,
     output: () => processes.map((p) => prefixLines(p.app, p.output())).join('\n'),
+    process: (app) => processOf(processes, app),
+    async restart(app) {
+      const index = indexOf(processes, app);
+      const previous = processes[index];
+      await previous?.stop();
+      // Keep what the previous process wrote: a test that fails after the restart shows both.
+      const next = spawnTally(app, env, previous?.output());
+      processes[index] = next;
+      await waitUntilReady([next], [`${urlOf[app]}/readyz`], readyTimeoutMs, undefined);
+    },
     stop: cleanup,
   };
+}
+
+function indexOf(processes: readonly TallyProcess[], app: TallyApp): number {
+  const index = processes.findIndex((p) => p.app === app);
+  if (index < 0) throw new Error(`No ${app} process in this run`);
+  return index;
+}
+
+function processOf(processes: readonly TallyProcess[], app: TallyApp): TallyProcess {
+  const found = processes[indexOf(processes, app)];
+  if (!found) throw new Error(`No ${app} process in this run`);
+  return found;
+}
+
+/**
+ * Deletes a run's JetStream stream (and with it its consumers), so that runs leave nothing behind on a
+ * shared NATS server. A server that is gone (a private one already stopped) has nothing to delete.
+ */
+async function deleteEventStream(natsUrl: string, stream: string): Promise<void> {
+  let nats: NatsConnection;
+  try {
+    nats = await connect({ servers: natsUrl, timeout: 2000, reconnect: false });
+  } catch {
+    return;
+  }
+  try {
+    const jsm = await jetstreamManager(nats);
+    await jsm.streams.delete(stream);
+  } catch (error) {
+    const missing = error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
+    if (!missing) process.stderr.write(`[harness] could not delete stream ${stream}: ${String(error)}\n`);
+  } finally {
+    await nats.close();
+  }
 }
 
 function prefixLines(prefix: string, text: string): string {
