@@ -436,7 +436,7 @@ describe.each([
         items: { name: string; state: string; checkpoint: string; lag: { events: number } }[];
       }>('GET', `${tally().projectors}/api/v1/projections`);
       expect(response.status).toBe(200);
-      expect(response.body.items.map((item) => item.name)).toEqual(['catalog', 'stock', 'carts']);
+      expect(response.body.items.map((item) => item.name)).toEqual(['catalog', 'stock', 'carts', 'orders']);
       for (const item of response.body.items) {
         expect(item.state).toBe('running');
         expect(typeof item.checkpoint).toBe('string');
@@ -444,13 +444,15 @@ describe.each([
       }
     });
 
-    it('says the sagas app runs no process managers yet', async () => {
-      const response = await httpRequest<{ items: unknown[]; detail: string }>(
+    it('lists the checkout process manager on the sagas app, running', async () => {
+      const response = await httpRequest<{ items: { name: string; state: string }[] }>(
         'GET',
         `${tally().sagas}/api/v1/process-managers`,
       );
-      expect(response.body.items).toEqual([]);
-      expect(response.body.detail).toMatch(/no process managers/i);
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual([
+        expect.objectContaining({ name: 'checkout', consumer: 'checkout', state: 'running' }),
+      ]);
     });
 
     it('serves the query API as OpenAPI 3.1', async () => {
@@ -463,8 +465,11 @@ describe.each([
       expect(Object.keys(docs.body.paths).sort()).toEqual([
         '/api/v1/carts/{cartId}',
         '/api/v1/inventory/{sku}',
+        '/api/v1/orders',
+        '/api/v1/orders/{orderId}',
         '/api/v1/products',
         '/api/v1/products/{sku}',
+        '/api/v1/shipping-methods',
         '/api/v1/streams/{streamId}/events',
       ]);
     });
