@@ -1,2 +1,3 @@
 export * from './test-database';
 export * from './tally-process';
+export * from './shop';
