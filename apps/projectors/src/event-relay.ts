@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectToNats, JetStreamRelay, type RelayStatus } from '@tally/messaging';
+import { backoffDelay, connectToNats, JetStreamRelay, type RelayStatus, StopSignal } from '@tally/messaging';
 import type { Infrastructure, ReadinessCheck } from '@tally/platform';
 import type { Registry } from 'prom-client';
 
@@ -12,8 +12,10 @@ export class RunningRelay {
   private registry: Registry | undefined;
   private relay: JetStreamRelay | undefined;
   private nats: NatsConnection | undefined;
-  private stopped = false;
+  private signal = new StopSignal();
   private started = false;
+  private running: Promise<void> | undefined;
+  private lastError: string | undefined;
 
   constructor(
     private readonly infrastructure: Infrastructure,
@@ -29,14 +31,16 @@ export class RunningRelay {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.stopped = false;
-    void this.connectAndRelay().catch((error: unknown) => {
+    this.signal = new StopSignal();
+    this.running = this.connectAndRelay().catch((error: unknown) => {
       this.infrastructure.logger.error({ err: error }, 'relay: could not start');
     });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.signal.stop();
+    await this.running;
+    this.started = false;
     await this.relay?.stop();
     this.relay = undefined;
     await this.nats?.close();
@@ -54,7 +58,11 @@ export class RunningRelay {
       const status = this.relay?.status();
       if (!status) {
         return Promise.reject(
-          new Error(this.started && !this.stopped ? 'waiting for NATS' : 'relay is not running'),
+          new Error(
+            this.started
+              ? `waiting for NATS${this.lastError ? `: ${this.lastError}` : ''}`
+              : 'relay is not running',
+          ),
         );
       }
       if (status.state !== 'running') {
@@ -67,11 +75,20 @@ export class RunningRelay {
 
   private async connectAndRelay(): Promise<void> {
     const { infrastructure } = this;
-    const nats = await connectToNats({ servers: this.natsUrl, name: 'tally-relay' });
-    if (this.stopped) {
-      await nats.close();
-      return;
+    // Each attempt fails fast (no waitOnFirstConnect) so that stop() ends the wait; once connected, the
+    // connection reconnects forever by itself.
+    let nats: NatsConnection | undefined;
+    for (let failures = 1; !nats; failures += 1) {
+      if (this.signal.requested()) return;
+      try {
+        nats = await connectToNats({ servers: this.natsUrl, name: 'tally-relay', waitOnFirstConnect: false });
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        if (failures === 1) infrastructure.logger.warn({ err: error }, 'relay: NATS unreachable; retrying');
+        await this.signal.sleep(backoffDelay(failures, { initialMs: 250, maxMs: 5000 }));
+      }
     }
+    this.lastError = undefined;
     this.nats = nats;
     const prefix = infrastructure.config.NATS_PREFIX;
     this.relay = new JetStreamRelay({
