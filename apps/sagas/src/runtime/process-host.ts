@@ -62,6 +62,7 @@ interface Hosted {
 export class ProcessHost {
   private hosted: Hosted[] = [];
   private started = false;
+  private starting = false;
   private resuming: Promise<void> | undefined;
   private stopSignal = new StopSignal();
 
@@ -116,6 +117,7 @@ export class ProcessHost {
       throw new Error('ProcessHost.attach was not called');
     }
     this.stopSignal = new StopSignal();
+    this.starting = true;
     try {
       for (const hosted of this.hosted) {
         const { definition, runtime } = hosted;
@@ -132,6 +134,8 @@ export class ProcessHost {
     } catch (error) {
       await this.stopAll();
       throw error;
+    } finally {
+      this.starting = false;
     }
     this.started = true;
     // In the background: resume sends commands, and command-api may not be reachable yet.
@@ -148,7 +152,15 @@ export class ProcessHost {
   readonly readiness: ReadinessCheck = {
     name: 'process-managers',
     check: () => {
-      if (!this.started) return Promise.reject(new Error('process-manager consumers are not running'));
+      if (!this.started) {
+        const starting = this.starting
+          ? (this.options.consumers.status?.() ?? []).filter((status) => status.state !== 'running')
+          : [];
+        const detail = starting.map((s) => `${s.name} ${s.state}${s.lastError ? ` (${s.lastError})` : ''}`);
+        return Promise.reject(
+          new Error(detail.length > 0 ? detail.join('; ') : 'process-manager consumers are not running'),
+        );
+      }
       const down = this.options.definitions
         .map((definition) => this.consumerStatus(definition.name))
         .filter((status) => status.state !== 'running');

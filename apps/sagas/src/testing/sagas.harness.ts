@@ -66,8 +66,8 @@ export interface SagasHarness {
     commands: CommandSender,
     options?: { now?: () => Date; onScheduled?: (dueAt: Date) => void },
   ): ProcessRuntime;
-  /** Appends one event to `streamId` as command-api would, and returns it as stored. */
-  append(streamId: string, type: string, data: JsonValue): Promise<RecordedEvent>;
+  /** Appends one event (`data` as plain JSON) to `streamId` as command-api would, and returns it as stored. */
+  append(streamId: string, type: string, data: unknown): Promise<RecordedEvent>;
   /** The events of a stream. */
   stream(streamId: string): Promise<RecordedEvent[]>;
   close(): Promise<void>;
@@ -104,7 +104,7 @@ export async function startSagasHarness(processes: readonly string[] = ['widget'
           {
             eventId: uuidv7(),
             type,
-            data,
+            data: data as JsonValue,
             metadata: {
               commandId,
               correlationId: `corr-${streamId}`,
