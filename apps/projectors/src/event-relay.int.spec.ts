@@ -2,15 +2,15 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { migrate } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore, uuidv7 } from '@tally/event-store';
-import { DEFAULT_EVENT_STREAM, startNatsTestServer, type NatsTestServer } from '@tally/messaging';
+import { startNatsTestServer, type NatsTestServer } from '@tally/messaging';
 import { type Infrastructure, loadConfig } from '@tally/platform';
 import { createTestSchema, type TestSchema } from '@tally/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createProjectors, projectorsMigrations } from './projectors.app';
 
-// The projectors app with NATS_URL set (full mode): it relays the store to JetStream. A private nats-server
-// per test, so the default stream name (TALLY_EVENTS) is the test's own.
+// The projectors app with NATS_URL set (full mode): it relays the store to JetStream, under NATS_PREFIX. A
+// private nats-server per test, which it may kill and restart.
 jest.setTimeout(60_000);
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -32,7 +32,7 @@ describe('projectors relay', () => {
     db = await createTestSchema('projectors_relay');
     const store = new PostgresEventStore(db.client, { pollIntervalMs: 100 });
     infrastructure = {
-      config: loadConfig({ DATABASE_URL: db.url, NATS_URL: nats.url }),
+      config: loadConfig({ DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: 'relaytest' }),
       sql: db.client,
       eventStore: store,
       logger: pino({ level: 'silent' }),
@@ -102,11 +102,11 @@ describe('projectors relay', () => {
     try {
       const jsm = await jetstreamManager(nc);
       await until('the event in the stream', async () => {
-        const stored = await jsm.streams.getMessage(DEFAULT_EVENT_STREAM, { seq: 1 }).catch(() => null);
+        const stored = await jsm.streams.getMessage('RELAYTEST_EVENTS', { seq: 1 }).catch(() => null);
         return stored?.header.get('Nats-Msg-Id') === eventId;
       });
-      const stored = await jsm.streams.getMessage(DEFAULT_EVENT_STREAM, { seq: 1 });
-      expect(stored?.subject).toBe('tally.events.cart.CartOpened');
+      const stored = await jsm.streams.getMessage('RELAYTEST_EVENTS', { seq: 1 });
+      expect(stored?.subject).toBe('relaytest.events.cart.CartOpened');
     } finally {
       await nc.close();
     }

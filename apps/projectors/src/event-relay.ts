@@ -95,6 +95,9 @@ export class RunningRelay {
       store: infrastructure.eventStore,
       sql: infrastructure.sql,
       nats,
+      // The checkpoint belongs to the stream it fed: a new NATS_PREFIX (a new stream) starts from the first
+      // event, so that its consumers miss nothing.
+      name: `jetstream-${prefix}`,
       // `<prefix>.events.>` in stream `<PREFIX>_EVENTS`: deployments sharing a NATS server stay apart.
       prefix,
       stream: { name: `${prefix.toUpperCase()}_EVENTS` },

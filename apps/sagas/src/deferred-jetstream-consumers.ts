@@ -30,6 +30,8 @@ export class DeferredJetStreamConsumers implements ObservableConsumerHost {
   constructor(
     private readonly options: {
       readonly url: string;
+      /** NATS_PREFIX: subjects `<prefix>.events.>` in the stream `<PREFIX>_EVENTS`. */
+      readonly prefix: string;
       readonly logger: MessagingLogger;
       readonly registry?: Registry;
       readonly connectionName?: string;
@@ -85,6 +87,8 @@ export class DeferredJetStreamConsumers implements ObservableConsumerHost {
     this.lastError = undefined;
     this.consumers = new JetStreamEventConsumers({
       nats: this.nats,
+      prefix: this.options.prefix,
+      streamName: `${this.options.prefix.toUpperCase()}_EVENTS`,
       logger: this.options.logger,
       registry: this.options.registry,
     });

@@ -96,7 +96,7 @@ export async function createSagas(
   }
   const ownedSender =
     dependencies.commands === undefined && natsUrl !== undefined
-      ? new NatsCommandSender({ servers: natsUrl, name: 'tally-sagas-commands' })
+      ? new NatsCommandSender({ servers: natsUrl, prefix: config.NATS_PREFIX, name: 'tally-sagas-commands' })
       : undefined;
   const commands = dependencies.commands ?? ownedSender;
   if (!commands) throw new Error('sagas: no command sender');
@@ -128,6 +128,7 @@ export async function createSagas(
       if (!dependencies.consumers && natsUrl !== undefined) {
         ownedConsumers = new DeferredJetStreamConsumers({
           url: natsUrl,
+          prefix: config.NATS_PREFIX,
           logger: logger.child({ component: 'consumers' }),
           registry,
         });
