@@ -1,8 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import type { MigrationSet } from '@tally/database';
+import { InProcessCommandSender, InProcessEventConsumers } from '@tally/messaging';
 import { type AppConfig, type Infrastructure, type Logger, openInfrastructure } from '@tally/platform';
 import { waitForProjections } from '@tally/read-models';
-import { commandApiMigrations, createCommandApi } from '../../command-api/src/command-api.app';
+import {
+  commandApiMigrations,
+  commandDispatcherOf,
+  createCommandApi,
+} from '../../command-api/src/command-api.app';
 import { createProjectors, projectorsMigrations } from '../../projectors/src/projectors.app';
 import { createQueryApi, queryApiMigrations } from '../../query-api/src/query-api.app';
 import { createSagas, sagasMigrations } from '../../sagas/src/sagas.app';
@@ -14,16 +19,51 @@ import { seedDemoCatalog } from './seed/seed-demo-catalog';
 interface HostedApp {
   readonly name: 'command-api' | 'query-api' | 'projectors' | 'sagas';
   readonly portVariable: 'COMMAND_API_PORT' | 'QUERY_API_PORT' | 'PROJECTORS_PORT' | 'SAGAS_PORT';
-  readonly create: (infrastructure: Infrastructure) => Promise<INestApplication>;
+  readonly create: (infrastructure: Infrastructure, bus: InProcessBus) => Promise<INestApplication>;
 }
 
-// Projectors first, so read models follow from the first command; command-api before sagas, which will
-// send it commands.
+/**
+ * What replaces NATS in one process (DESIGN.md §8): the process managers read the event store directly
+ * (in-process consumers) and hand their commands to command-api's dispatcher (in-process sender).
+ */
+interface InProcessBus {
+  readonly commands: InProcessCommandSender;
+}
+
+// Projectors first, so read models follow from the first command; command-api before sagas, which sends
+// it commands.
 const APPS: readonly HostedApp[] = [
-  { name: 'projectors', portVariable: 'PROJECTORS_PORT', create: createProjectors },
+  // No relay: nothing in this process reads NATS.
+  {
+    name: 'projectors',
+    portVariable: 'PROJECTORS_PORT',
+    create: (infra) => createProjectors(infra, { relay: false }),
+  },
   { name: 'query-api', portVariable: 'QUERY_API_PORT', create: createQueryApi },
-  { name: 'command-api', portVariable: 'COMMAND_API_PORT', create: createCommandApi },
-  { name: 'sagas', portVariable: 'SAGAS_PORT', create: createSagas },
+  {
+    name: 'command-api',
+    portVariable: 'COMMAND_API_PORT',
+    create: async (infra, bus) => {
+      const app = await createCommandApi(infra);
+      bus.commands.register(commandDispatcherOf(app));
+      return app;
+    },
+  },
+  {
+    name: 'sagas',
+    portVariable: 'SAGAS_PORT',
+    create: (infra, bus) =>
+      createSagas(infra, {
+        consumers: (registry) =>
+          new InProcessEventConsumers({
+            store: infra.eventStore,
+            sql: infra.sql,
+            logger: infra.logger.child({ app: 'sagas', component: 'consumers' }),
+            registry,
+          }),
+        commands: bus.commands,
+      }),
+  },
 ];
 
 /** Every app's migrations, each module once. */
@@ -43,7 +83,7 @@ export function allMigrations(): MigrationSet[] {
 export interface EmbeddedTally {
   readonly urls: Readonly<Record<HostedApp['name'], string>>;
   readonly infrastructure: Infrastructure;
-  /** Closes the apps (command-api first, so no write arrives while the rest stops), then the database. */
+  /** Closes the apps (sagas and command-api first, so no write arrives while the rest stops), then the database. */
   close(): Promise<void>;
 }
 
@@ -58,15 +98,17 @@ export async function startEmbedded(config: AppConfig, logger: Logger): Promise<
     applicationName: 'tally-embedded',
   });
   const started: { app: HostedApp; nest: INestApplication }[] = [];
+  const bus: InProcessBus = { commands: new InProcessCommandSender() };
   const close = async () => {
-    const order = ['command-api', 'query-api', 'sagas', 'projectors'];
+    // Sagas first (it writes through command-api), then command-api, so no write arrives while the rest stops.
+    const order = ['sagas', 'command-api', 'query-api', 'projectors'];
     const byOrder = [...started].sort((a, b) => order.indexOf(a.app.name) - order.indexOf(b.app.name));
     for (const { nest } of byOrder) await nest.close();
     await infrastructure.close();
   };
   try {
     for (const app of APPS) {
-      const nest = await app.create(infrastructure);
+      const nest = await app.create(infrastructure, bus);
       started.push({ app, nest });
       const port = config[app.portVariable];
       await nest.listen(port, config.HOST).catch((error: unknown) => {

@@ -9,6 +9,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MigrationSet } from '@tally/database';
 import { type CommandSender, messagingMigrations, NatsCommandSender, StoppedError } from '@tally/messaging';
 import { type AppConfig, createHttpApp, type Infrastructure, type Logger } from '@tally/platform';
+import type { Registry } from 'prom-client';
 import { checkoutDefinition } from './checkout/checkout.definition';
 import { DeferredJetStreamConsumers } from './deferred-jetstream-consumers';
 import { ProcessManagersController } from './process-managers.controller';
@@ -22,8 +23,11 @@ export const sagasMigrations: readonly MigrationSet[] = [messagingMigrations, sa
 
 /** What the sagas app runs on; each defaults to the full-mode choice (NATS) when omitted. */
 export interface SagasDependencies {
-  /** Where process inputs come from. Default: durable JetStream consumers over `NATS_URL`. */
-  readonly consumers?: ObservableConsumerHost;
+  /**
+   * Where process inputs come from, or a factory given the app's metrics registry (for the consumers'
+   * own metrics). Default: durable JetStream consumers over `NATS_URL`.
+   */
+  readonly consumers?: ObservableConsumerHost | ((registry: Registry) => ObservableConsumerHost);
   /** Where commands go. Default: NATS request/reply to command-api over `NATS_URL`. */
   readonly commands?: CommandSender;
   /** The process managers to run. Default: {@link defaultProcesses}. */
@@ -133,7 +137,8 @@ export async function createSagas(
           registry,
         });
       }
-      const consumers = dependencies.consumers ?? ownedConsumers;
+      const given = dependencies.consumers;
+      const consumers = typeof given === 'function' ? given(registry) : (given ?? ownedConsumers);
       if (!consumers) throw new Error('sagas: no consumer host');
       const host = new ProcessHost({
         definitions: dependencies.processes ?? defaultProcesses(config),

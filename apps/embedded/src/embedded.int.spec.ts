@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@tally/platform';
+import { checkoutRequest, freePort, httpRequest, ShopClient, waitUntil } from '@tally/testing';
+import pino from 'pino';
+import { type EmbeddedTally, startEmbedded } from './embedded';
+
+// The embedded composition in this test process (no build, no NATS): PGlite, the four apps, the checkout
+// process manager over in-process consumers, commands handed to command-api's dispatcher in process.
+jest.setTimeout(120_000);
+
+describe('embedded checkout wiring', () => {
+  let dataDir: string;
+  let tally: EmbeddedTally;
+  let shop: ShopClient;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
+    const config = loadConfig({
+      TALLY_DATA_DIR: dataDir,
+      TALLY_SEED: 'off',
+      COMMAND_API_PORT: String(await freePort()),
+      QUERY_API_PORT: String(await freePort()),
+      PROJECTORS_PORT: String(await freePort()),
+      SAGAS_PORT: String(await freePort()),
+    });
+    tally = await startEmbedded(config, pino({ level: 'silent' }));
+    shop = new ShopClient({
+      commandApi: tally.urls['command-api'],
+      queryApi: tally.urls['query-api'],
+      output: () => '',
+    });
+  });
+
+  afterAll(async () => {
+    await tally.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const available = async (sku: string) =>
+    (await shop.query<{ available: number; reserved: number }>(`/api/v1/inventory/${sku}`)).body;
+
+  it('confirms and captures a paid order', async () => {
+    const sku = `EMB-${randomUUID().slice(0, 8).toUpperCase()}`;
+    await shop.stockProduct(sku, 3, 2000);
+    const orderId = await shop.placeOrder(await shop.cart([{ sku, quantity: 2 }]));
+
+    const order = await shop.waitForOrder(orderId, (view) => view.payment.status === 'captured');
+
+    expect(order).toMatchObject({ orderId, status: 'confirmed' });
+    await waitUntil('two units reserved', async () => (await available(sku)).reserved === 2);
+  });
+
+  it('cancels a declined order and releases its stock', async () => {
+    const sku = `EMB-${randomUUID().slice(0, 8).toUpperCase()}`;
+    await shop.stockProduct(sku, 3, 2000);
+    const cartId = await shop.cart([{ sku, quantity: 2 }]);
+    const orderId = await shop.placeOrder(cartId, checkoutRequest('pm_card_chargeDeclined'));
+
+    const order = await shop.waitForOrder(orderId, (view) => view.status === 'cancelled');
+
+    expect(order).toMatchObject({ status: 'cancelled', cancellationReason: 'payment_declined' });
+    await waitUntil('stock released', async () => {
+      const stock = await available(sku);
+      return stock.reserved === 0 && stock.available === 3;
+    });
+  });
+
+  it('lists the checkout process manager, running, on the sagas app', async () => {
+    const listed = await httpRequest<{ items: { name: string; state: string }[] }>(
+      'GET',
+      `${tally.urls.sagas}/api/v1/process-managers`,
+    );
+    expect(listed.body.items).toEqual([expect.objectContaining({ name: 'checkout', state: 'running' })]);
+    const ready = await httpRequest('GET', `${tally.urls.sagas}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});
