@@ -9,6 +9,7 @@ import {
 import type { Registry } from 'prom-client';
 import { silentLogger, type MessagingLogger } from '../messaging-logger';
 import { backoffDelay, describeError, StopSignal, StoppedError, type RetryOptions } from '../retry';
+import { ConsumerWorkers } from './consumer-workers';
 import { consumerMetrics, type ConsumerMetrics, type ConsumerStatus } from './consumer-metrics';
 import {
   resolveConsumerOptions,
@@ -39,7 +40,7 @@ export interface InProcessEventConsumersOptions {
  * skipped, at most `maxInFlight` handlers at once and never two of one partition, in log order.
  */
 export class InProcessEventConsumers implements EventConsumerHost {
-  private readonly workers = new Set<InProcessConsumerWorker>();
+  private readonly workers = new ConsumerWorkers<InProcessConsumerWorker>();
   private readonly metrics: ConsumerMetrics | undefined;
 
   constructor(private readonly options: InProcessEventConsumersOptions) {
@@ -49,28 +50,18 @@ export class InProcessEventConsumers implements EventConsumerHost {
   /** Starts handling; resolves after the first attempt to load the checkpoint and subscribe. */
   async start(options: EventConsumerOptions): Promise<RunningConsumer> {
     const resolved = resolveConsumerOptions(options);
-    if ([...this.workers].some((worker) => worker.name === resolved.name)) {
-      throw new Error(`Consumer ${resolved.name} is already running in this process`);
-    }
+    this.workers.assertNotRunning(resolved.name);
     const worker = new InProcessConsumerWorker(resolved, this.options, this.metrics);
-    this.workers.add(worker);
-    await worker.start();
-    return {
-      stop: async () => {
-        await worker.stop();
-        this.workers.delete(worker);
-      },
-    };
+    return this.workers.run(worker);
   }
 
   status(): ConsumerStatus[] {
-    return [...this.workers].map((worker) => worker.status());
+    return this.workers.status();
   }
 
   /** Stops every consumer this host started. */
   async stop(): Promise<void> {
-    await Promise.all([...this.workers].map((worker) => worker.stop()));
-    this.workers.clear();
+    await this.workers.stopAll();
   }
 }
 

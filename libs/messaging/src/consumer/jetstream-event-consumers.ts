@@ -25,6 +25,7 @@ import {
   eventTypeSubject,
   subjectMatches,
 } from '../subjects';
+import { ConsumerWorkers } from './consumer-workers';
 import { consumerMetrics, type ConsumerMetrics, type ConsumerStatus } from './consumer-metrics';
 import {
   resolveConsumerOptions,
@@ -75,7 +76,7 @@ export class JetStreamEventConsumers implements EventConsumerHost {
   private readonly streamName: string;
   private readonly logger: MessagingLogger;
   private readonly metrics: ConsumerMetrics | undefined;
-  private readonly workers = new Set<JetStreamConsumerWorker>();
+  private readonly workers = new ConsumerWorkers<JetStreamConsumerWorker>();
 
   constructor(private readonly options: JetStreamEventConsumersOptions) {
     this.prefix = options.prefix ?? DEFAULT_SUBJECT_PREFIX;
@@ -90,9 +91,7 @@ export class JetStreamEventConsumers implements EventConsumerHost {
    */
   async start(options: EventConsumerOptions): Promise<RunningConsumer> {
     const resolved = resolveConsumerOptions(options);
-    if ([...this.workers].some((worker) => worker.name === resolved.name)) {
-      throw new Error(`Consumer ${resolved.name} is already running in this process`);
-    }
+    this.workers.assertNotRunning(resolved.name);
     const worker = new JetStreamConsumerWorker(resolved, {
       nats: this.options.nats,
       prefix: this.prefix,
@@ -104,24 +103,16 @@ export class JetStreamEventConsumers implements EventConsumerHost {
       logger: this.logger,
       metrics: this.metrics,
     });
-    this.workers.add(worker);
-    await worker.start();
-    return {
-      stop: async () => {
-        await worker.stop();
-        this.workers.delete(worker);
-      },
-    };
+    return this.workers.run(worker);
   }
 
   status(): ConsumerStatus[] {
-    return [...this.workers].map((worker) => worker.status());
+    return this.workers.status();
   }
 
   /** Stops every consumer this host started. */
   async stop(): Promise<void> {
-    await Promise.all([...this.workers].map((worker) => worker.stop()));
-    this.workers.clear();
+    await this.workers.stopAll();
   }
 }
 
