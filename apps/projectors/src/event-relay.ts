@@ -1,5 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { backoffDelay, connectToNats, JetStreamRelay, type RelayStatus, StopSignal } from '@tally/messaging';
+import {
+  backoffDelay,
+  connectToNats,
+  eventStreamName,
+  JetStreamRelay,
+  type RelayStatus,
+  StopSignal,
+} from '@tally/messaging';
 import type { Infrastructure, ReadinessCheck } from '@tally/platform';
 import type { Registry } from 'prom-client';
 
@@ -100,7 +107,7 @@ export class RunningRelay {
       name: `jetstream-${prefix}`,
       // `<prefix>.events.>` in stream `<PREFIX>_EVENTS`: deployments sharing a NATS server stay apart.
       prefix,
-      stream: { name: `${prefix.toUpperCase()}_EVENTS` },
+      stream: { name: eventStreamName(prefix) },
       logger: infrastructure.logger.child({ component: 'relay' }),
       registry: this.registry,
     });

@@ -9,6 +9,7 @@ import {
   type RunningConsumer,
   StopSignal,
   StoppedError,
+  eventStreamName,
 } from '@tally/messaging';
 import type { Registry } from 'prom-client';
 import type { ObservableConsumerHost } from './runtime/process-host';
@@ -88,7 +89,7 @@ export class DeferredJetStreamConsumers implements ObservableConsumerHost {
     this.consumers = new JetStreamEventConsumers({
       nats: this.nats,
       prefix: this.options.prefix,
-      streamName: `${this.options.prefix.toUpperCase()}_EVENTS`,
+      streamName: eventStreamName(this.options.prefix),
       logger: this.options.logger,
       registry: this.options.registry,
     });

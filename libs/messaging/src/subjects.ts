@@ -4,6 +4,9 @@ export const DEFAULT_SUBJECT_PREFIX = 'tally';
 /** The JetStream stream that stores relayed events, unless configured otherwise. */
 export const DEFAULT_EVENT_STREAM = 'TALLY_EVENTS';
 
+/** The JetStream stream that holds a deployment's events: `<PREFIX>_EVENTS` for subject prefix `<prefix>`. */
+export const eventStreamName = (prefix: string): string => `${prefix.toUpperCase()}_EVENTS`;
+
 // NATS subject tokens may not hold whitespace, `.`, `*` or `>`; stream prefixes and event types never do.
 const TOKEN = /^[^\s.*>]+$/;
 const PREFIX = /^[^\s*>]+$/;
