@@ -1,15 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { startNatsTestServer, type NatsTestServer } from '@tally/messaging';
-import {
-  eventStreamNameOf,
-  httpRequest,
-  mapLimit,
-  type RunningTally,
-  ShopClient,
-  startFull,
-  waitUntil,
-} from '@tally/testing';
+import { eventStreamName, startNatsTestServer, type NatsTestServer } from '@tally/messaging';
+import { httpRequest, mapLimit, type RunningTally, ShopClient, startFull, waitUntil } from '@tally/testing';
 import { randomUUID } from 'node:crypto';
 import { expectExactlyOnce, StoreProbe, waitForCheckouts } from './store-probe';
 
@@ -96,7 +88,7 @@ describe('checkout in full mode, when NATS restarts during a burst', () => {
     try {
       const jsm = await jetstreamManager(connection);
       await waitUntil('the relay to catch up', async () => {
-        const info = await jsm.streams.info(eventStreamNameOf(tally.natsPrefix ?? ''));
+        const info = await jsm.streams.info(eventStreamName(tally.natsPrefix ?? ''));
         return info.state.messages === (await probe.total());
       });
     } finally {

@@ -1,11 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { cartStreamId, checkoutStreamId, orderStreamId, paymentStreamId, stockStreamId } from '@tally/domain';
+import { eventStreamName } from '@tally/messaging';
 import { SIGNATURE_HEADER, signWebhookPayload } from '@tally/payments';
 import type { OrderView } from '@tally/read-models';
 import {
   checkoutRequest,
-  eventStreamNameOf,
   mapLimit,
   type RunningTally,
   ShopClient,
@@ -465,11 +465,11 @@ describe('checkout in full mode', () => {
       const nats = await connect({ servers: tally.natsUrl });
       try {
         const jsm = await jetstreamManager(nats);
-        const info = await jsm.streams.info(eventStreamNameOf(prefix));
+        const info = await jsm.streams.info(eventStreamName(prefix));
         expect(info.config.subjects).toEqual([`${prefix}.events.>`]);
         // Everything in the store went there (the relay is caught up once the processes are idle).
         await waitUntil('the relay to catch up', async () => {
-          const state = (await jsm.streams.info(eventStreamNameOf(prefix))).state;
+          const state = (await jsm.streams.info(eventStreamName(prefix))).state;
           return state.messages === (await probe.total());
         });
       } finally {

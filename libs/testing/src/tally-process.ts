@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { eventStreamName } from '@tally/messaging';
 import { createTestDatabase, uniqueName } from './test-database';
 
 /** The four apps, as built under `dist/apps/<app>/src/main.js`. */
@@ -66,11 +67,6 @@ export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222
 /** A fresh NATS_PREFIX, so that runs sharing one NATS server never see each other's events or commands. */
 export function freshNatsPrefix(): string {
   return uniqueName('t');
-}
-
-/** The JetStream stream the relay creates for a NATS_PREFIX (`tally` -> `TALLY_EVENTS`). */
-export function eventStreamNameOf(prefix: string): string {
-  return `${prefix.toUpperCase()}_EVENTS`;
 }
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -384,7 +380,7 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
   const processes: TallyProcess[] = [];
   const cleanup = async () => {
     await stopAll(processes);
-    await deleteEventStream(natsUrl, eventStreamNameOf(natsPrefix));
+    await deleteEventStream(natsUrl, eventStreamName(natsPrefix));
     await database?.drop();
   };
   try {
