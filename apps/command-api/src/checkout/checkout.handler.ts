@@ -1,13 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  cartDecider,
-  type CartEvent,
-  cartStreamId,
-  type CheckOutCart,
-  type CheckoutDetails,
-  fold,
-} from '@tally/domain';
+import { cartDecider, cartStreamId, type CheckOutCart, type CheckoutDetails } from '@tally/domain';
 import type { EventStore } from '@tally/event-store';
 import {
   APP_CONFIG,
@@ -54,23 +47,6 @@ export class CheckoutHandler {
         [{ field: 'shippingMethod', message: 'is not a shipping method' }],
       );
     }
-    // The cart's own stream, not a read model that may lag: its currency must be the method's. Its other
-    // rules (exists, open, not empty) are the decider's, checked again on the command below.
-    const history = await this.store.readStream(cartStreamId(cartId));
-    const cart = fold(
-      cartDecider,
-      history.map((event) => ({ type: event.type, data: event.data }) as CartEvent),
-    );
-    if (cart.status !== 'none' && cart.currency !== method.price.currency) {
-      throw new HttpProblem(
-        422,
-        'SHIPPING_METHOD_CURRENCY_MISMATCH',
-        'Shipping method in another currency',
-        `The cart is in ${cart.currency}; shipping method "${method.id}" is priced in ${method.price.currency}.`,
-        [{ field: 'shippingMethod', message: `is not available for a cart in ${cart.currency}` }],
-      );
-    }
-
     const checkout: CheckoutDetails = {
       email: body.email,
       shippingAddress: body.shippingAddress,
@@ -98,6 +74,7 @@ export class CheckoutHandler {
         byField: {
           'checkout.email': 'email',
           'checkout.shippingAddress': 'shippingAddress',
+          // The method's currency must be the cart's (the decider's rule).
           'checkout.shippingMethod': 'shippingMethod',
           'checkout.paymentMethodId': 'payment.paymentMethodId',
         },

@@ -29,6 +29,7 @@ import {
   IncompleteCheckoutDetails,
   InvalidCartCurrency,
   InvalidCartItemPrice,
+  ShippingMethodCurrencyMismatch,
 } from './cart.errors';
 import { CART_LIMITS } from './cart.events';
 import type { CartEvent, CartLineSnapshot } from './cart.events';
@@ -199,6 +200,13 @@ function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
     if (cart.orderId === data.orderId) return [];
     throw new CartAlreadyCheckedOut(cart.cartId, cart.orderId);
   }
+  // The command's own fields first, then the cart's state (the order every decider checks in).
+  if (data.checkout !== undefined) {
+    assertCheckoutDetailsPresent(data.checkout);
+    const methodCurrency = data.checkout.shippingMethod.price.currency;
+    if (methodCurrency !== cart.currency)
+      throw new ShippingMethodCurrencyMismatch(cart.currency, methodCurrency);
+  }
   if (cart.lines.length === 0) throw new CartEmpty(cart.cartId);
   const lines = cart.lines.map(lineSnapshot);
   const total = {
@@ -207,7 +215,6 @@ function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
   };
   const frozen = { cartId: cart.cartId, orderId: data.orderId, lines, total };
   if (data.checkout === undefined) return [{ type: 'CartCheckedOut', data: frozen }];
-  assertCheckoutDetailsPresent(data.checkout);
   // The owner and the details ride on the event so that checkout can place the order from it alone.
   return [
     {

@@ -13,6 +13,7 @@ import {
   CartLineQuantityExceeded,
   CartNotFound,
   IncompleteCheckoutDetails,
+  ShippingMethodCurrencyMismatch,
   InvalidCartCurrency,
   InvalidCartItemPrice,
 } from './cart.errors';
@@ -312,6 +313,20 @@ describe('Cart', () => {
         given
           .when(checkOutWith(checkout as unknown as CheckoutDetails))
           .thenThrows(IncompleteCheckoutDetails, field);
+      });
+
+      it('rejects a shipping method priced in another currency than the cart, before looking at its lines', () => {
+        const inDollars = {
+          ...details,
+          shippingMethod: { ...details.shippingMethod, price: { amount: 500, currency: 'USD' } },
+        };
+        given
+          .when(checkOutWith(inDollars))
+          .thenThrows(ShippingMethodCurrencyMismatch, 'checkout.shippingMethod');
+        spec
+          .given([opened])
+          .when(checkOutWith(inDollars))
+          .thenThrows(ShippingMethodCurrencyMismatch, 'checkout.shippingMethod');
       });
 
       it('still rejects an empty cart first', () => {

@@ -105,3 +105,14 @@ export class IncompleteCheckoutDetails extends UnprocessableCommandError {
     super(`Checkout details must include ${field}`, field);
   }
 }
+
+/** The shipping method chosen at checkout is priced in another currency than the cart. */
+export class ShippingMethodCurrencyMismatch extends UnprocessableCommandError {
+  readonly code = 'SHIPPING_METHOD_CURRENCY_MISMATCH';
+  constructor(cartCurrency: string, methodCurrency: string) {
+    super(
+      `The cart is in ${cartCurrency}; the shipping method is priced in ${methodCurrency}`,
+      'checkout.shippingMethod',
+    );
+  }
+}
