@@ -3,9 +3,12 @@ import { createHash } from 'node:crypto';
 /**
  * A UUID version 8 (RFC 9562 "custom") made of the first 122 bits of SHA-256 over `tally:<kind>:<scope>/<key>`.
  * The same inputs give the same id in every process and after every restart, which is what makes a
- * redelivered action harmless: the receiver recognises the id it has already handled.
+ * redelivered action harmless: the receiver recognises the id it has already handled. `kind` keeps ids of
+ * different things apart (`command`, `event`, `refund`, ...).
  */
-function deterministicUuid(kind: 'command' | 'event', scope: string, key: string): string {
+export function deterministicId(kind: string, scope: string, key: string): string {
+  if (!/^[a-z][a-z-]*$/.test(kind))
+    throw new RangeError(`Kind ${JSON.stringify(kind)} must be lower-case words`);
   if (scope === '' || key === '') throw new RangeError('A deterministic id needs a scope and a key');
   // `scope/key` must read one way only: with a `/` allowed in the scope, `a/b` + `c` and `a` + `b/c` collide.
   if (scope.includes('/')) throw new RangeError(`Scope ${JSON.stringify(scope)} must not contain '/'`);
@@ -23,7 +26,7 @@ function deterministicUuid(kind: 'command' | 'event', scope: string, key: string
  * deciding twice.
  */
 export function deterministicCommandId(scope: string, key: string): string {
-  return deterministicUuid('command', scope, key);
+  return deterministicId('command', scope, key);
 }
 
 /**
@@ -32,5 +35,5 @@ export function deterministicCommandId(scope: string, key: string): string {
  * for the same scope and key.
  */
 export function deterministicEventId(scope: string, key: string): string {
-  return deterministicUuid('event', scope, key);
+  return deterministicId('event', scope, key);
 }

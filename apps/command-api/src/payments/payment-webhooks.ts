@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CommandMetadata, PaymentCommand } from '@tally/domain';
+import { deterministicCommandId, deterministicId } from '@tally/messaging';
 import type { PaymentProvider, PaymentWebhookEvent, WebhookHeaders } from '@tally/payments';
 import { LOGGER, type Logger } from '@tally/platform';
 import { CLOCK, type Clock } from '../shared/clock';
 import type { CommandOutcome } from '../shared/decide.command';
-import { deterministicUuid } from '../shared/deterministic-id';
 import { isDomainError } from '../shared/domain-error-fields';
 import { PROCESS_RETRY } from '../shared/retry-policy';
 import { PaymentHandler } from './payment.handler';
@@ -45,7 +45,7 @@ export class PaymentWebhooks {
     const event = this.provider.parseWebhook(rawBody, headers, this.clock.now());
     if (event.kind === 'ignored') return { kind: 'ignored', reason: event.type };
     const command = this.commandFor(event, {
-      commandId: deterministicUuid('payment-webhook', this.provider.name, event.providerEventId),
+      commandId: deterministicCommandId(`payment-webhook-${this.provider.name}`, event.providerEventId),
       correlationId,
       causationId: correlationId,
       actor: { id: `payment-provider:${this.provider.name}`, role: 'system' },
@@ -103,9 +103,7 @@ export class PaymentWebhooks {
           data: {
             paymentId,
             // A refund made in the provider's dashboard has no Tally id: the provider's id stands in for it.
-            refundId:
-              event.refundId ??
-              deterministicUuid('provider-refund', this.provider.name, event.providerRefundId),
+            refundId: event.refundId ?? deterministicId('refund', this.provider.name, event.providerRefundId),
             providerRefundId: event.providerRefundId,
             amount: event.amount,
           },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deterministicUuid } from './deterministic-id';
+import { deterministicCommandId as commandIdFor } from '@tally/messaging';
 
 /** What makes two requests "the same request" for an `Idempotency-Key`. */
 export interface RequestIdentity {
@@ -26,10 +26,11 @@ export function requestFingerprint(request: RequestIdentity): string {
  * The command id of a request sent with an `Idempotency-Key`: derived from the actor, the key and the
  * request, so that a retry that reaches the handler again (after a crash between append and recording the
  * result) carries the same id and the handler recognises its events. Laid out as a UUID version 8
- * (RFC 9562, custom) so that it is a well-formed UUID like every other id.
+ * (RFC 9562, custom) by `@tally/messaging`, like every derived id.
  */
 export function deterministicCommandId(scope: string, key: string, fingerprint: string): string {
-  return deterministicUuid(scope, key, fingerprint);
+  // The scope (an actor id) is encoded, and the fingerprint is hex, so `key/fingerprint` reads one way only.
+  return commandIdFor(`idempotency-${encodeURIComponent(scope)}`, `${key}/${fingerprint}`);
 }
 
 function canonicalJson(value: unknown): string {
