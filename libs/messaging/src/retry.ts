@@ -1,3 +1,5 @@
+import type { Subscription } from '@tally/event-store';
+
 /** Backoff after a failure: doubles from `initialMs` up to `maxMs`. */
 export interface RetryOptions {
   /** First delay (default 100 ms). */
@@ -57,4 +59,37 @@ export class StopSignal {
 export function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+export interface SuperviseSubscriptionOptions {
+  readonly signal: StopSignal;
+  /** Loads the checkpoint and subscribes; called again after every failure, so it resumes from storage. */
+  open(): Promise<Subscription>;
+  /** The subscription is up. */
+  onRunning(): void;
+  /** Records a failure and returns how long to wait before opening again. */
+  onFailure(failure: unknown): number;
+}
+
+/**
+ * Keeps a store subscription running until `signal` asks to stop: opens it, waits for it to fail, backs off
+ * and opens it again from its stored checkpoint. One loop for the relay and the in-process consumers.
+ */
+export async function superviseSubscription(options: SuperviseSubscriptionOptions): Promise<void> {
+  const { signal } = options;
+  while (!signal.requested()) {
+    let subscription: Subscription | undefined;
+    let failure: unknown;
+    try {
+      subscription = await options.open();
+      options.onRunning();
+      failure = await Promise.race([subscription.failed, signal.stopped.then(() => undefined)]);
+    } catch (error) {
+      failure = error;
+    } finally {
+      await subscription?.stop().catch(() => undefined);
+    }
+    if (failure === undefined || failure instanceof StoppedError || signal.requested()) return;
+    await signal.sleep(options.onFailure(failure));
+  }
 }

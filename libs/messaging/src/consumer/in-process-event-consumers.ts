@@ -1,14 +1,15 @@
 import type { SqlClient } from '@tally/database';
-import {
-  START,
-  type Checkpoint,
-  type EventStore,
-  type RecordedEvent,
-  type Subscription,
-} from '@tally/event-store';
+import { START, type Checkpoint, type EventStore, type RecordedEvent } from '@tally/event-store';
 import type { Registry } from 'prom-client';
 import { silentLogger, type MessagingLogger } from '../messaging-logger';
-import { backoffDelay, describeError, StopSignal, StoppedError, type RetryOptions } from '../retry';
+import {
+  backoffDelay,
+  describeError,
+  StopSignal,
+  StoppedError,
+  superviseSubscription,
+  type RetryOptions,
+} from '../retry';
 import { ConsumerWorkers } from './consumer-workers';
 import { consumerMetrics, type ConsumerMetrics, type ConsumerStatus } from './consumer-metrics';
 import {
@@ -106,36 +107,34 @@ class InProcessConsumerWorker {
   }
 
   private async run(firstAttempt: () => void): Promise<void> {
-    while (!this.signal.requested()) {
-      let subscription: Subscription | undefined;
-      let failure: unknown;
-      try {
+    await superviseSubscription({
+      signal: this.signal,
+      open: async () => {
         const checkpoint = await this.loadCheckpoint();
-        subscription = this.host.store.subscribe(
+        const subscription = this.host.store.subscribe(
           { after: checkpoint, types: this.options.eventTypes, batchSize: this.host.batchSize ?? 100 },
           (events, next) => this.handleBatch(events, next),
         );
+        this.logger.info({ consumer: this.name, from: checkpoint }, 'consumer started');
+        return subscription;
+      },
+      onRunning: () => {
         this.state = 'running';
         firstAttempt();
-        this.logger.info({ consumer: this.name, from: checkpoint }, 'consumer started');
-        failure = await Promise.race([subscription.failed, this.signal.stopped.then(() => undefined)]);
-      } catch (error) {
-        failure = error;
-      } finally {
-        await subscription?.stop().catch(() => undefined);
-      }
-      if (failure === undefined || failure instanceof StoppedError || this.signal.requested()) break;
-      this.state = 'retrying';
-      this.failures += 1;
-      this.lastError = describeError(failure);
-      const delayMs = backoffDelay(this.failures, this.retry);
-      this.logger.error(
-        { consumer: this.name, err: failure, failures: this.failures, retryInMs: delayMs },
-        'consumer failed; resuming from its stored checkpoint',
-      );
-      firstAttempt();
-      await this.signal.sleep(delayMs);
-    }
+      },
+      onFailure: (failure) => {
+        this.state = 'retrying';
+        this.failures += 1;
+        this.lastError = describeError(failure);
+        const delayMs = backoffDelay(this.failures, this.retry);
+        this.logger.error(
+          { consumer: this.name, err: failure, failures: this.failures, retryInMs: delayMs },
+          'consumer failed; resuming from its stored checkpoint',
+        );
+        firstAttempt();
+        return delayMs;
+      },
+    });
     this.state = 'stopped';
     firstAttempt();
   }

@@ -1,16 +1,17 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SqlClient } from '@tally/database';
-import {
-  START,
-  type Checkpoint,
-  type EventStore,
-  type RecordedEvent,
-  type Subscription,
-} from '@tally/event-store';
+import { START, type Checkpoint, type EventStore, type RecordedEvent } from '@tally/event-store';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { silentLogger, type MessagingLogger } from '../messaging-logger';
-import { backoffDelay, describeError, StopSignal, StoppedError, type RetryOptions } from '../retry';
+import {
+  backoffDelay,
+  describeError,
+  StopSignal,
+  StoppedError,
+  superviseSubscription,
+  type RetryOptions,
+} from '../retry';
 import { DEFAULT_EVENT_STREAM, DEFAULT_SUBJECT_PREFIX, eventSubject } from '../subjects';
 import { ensureEventStream, type EventStreamOptions } from './event-stream';
 
@@ -119,34 +120,31 @@ export class JetStreamRelay {
   }
 
   private async run(firstAttempt: () => void): Promise<void> {
-    while (!this.signal.requested()) {
-      let subscription: Subscription | undefined;
-      let failure: unknown;
-      try {
+    await superviseSubscription({
+      signal: this.signal,
+      open: async () => {
         await this.ensureStream();
         this.checkpoint = await this.loadCheckpoint();
-        subscription = this.options.store.subscribe(
+        return this.options.store.subscribe(
           { after: this.checkpoint, batchSize: this.batchSize },
           (events, next) => this.relayBatch(events, next),
         );
+      },
+      onRunning: () => {
         this.state = 'running';
         firstAttempt();
-        failure = await Promise.race([subscription.failed, this.signal.stopped.then(() => undefined)]);
-      } catch (error) {
-        failure = error;
-      } finally {
-        await subscription?.stop().catch(() => undefined);
-      }
-      if (failure === undefined || failure instanceof StoppedError || this.signal.requested()) break;
-      this.recordFailure('subscription', failure);
-      const delayMs = backoffDelay(this.failures, this.options.retry);
-      this.logger.error(
-        { relay: this.name, err: failure, failures: this.failures, retryInMs: delayMs },
-        'relay failed; resuming from its stored checkpoint',
-      );
-      firstAttempt();
-      await this.signal.sleep(delayMs);
-    }
+      },
+      onFailure: (failure) => {
+        this.recordFailure('subscription', failure);
+        const delayMs = backoffDelay(this.failures, this.options.retry);
+        this.logger.error(
+          { relay: this.name, err: failure, failures: this.failures, retryInMs: delayMs },
+          'relay failed; resuming from its stored checkpoint',
+        );
+        firstAttempt();
+        return delayMs;
+      },
+    });
     this.state = 'stopped';
     firstAttempt();
   }
