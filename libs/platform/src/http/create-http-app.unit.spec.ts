@@ -4,6 +4,7 @@ import type { SqlClient } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
 import pino from 'pino';
 import { loadConfig } from '../config/config';
+import { createLogger } from '../logging/logger';
 import type { Infrastructure } from '../infrastructure';
 import { createHttpApp } from './create-http-app';
 
@@ -23,11 +24,11 @@ class PingController {
 @Module({ controllers: [PingController] })
 class PingModule {}
 
-const infrastructure = (query: SqlClient['query']): Infrastructure => ({
+const infrastructure = (query: SqlClient['query'], logger = pino({ level: 'silent' })): Infrastructure => ({
   config: loadConfig({}),
   sql: { query } as SqlClient,
   eventStore: {} as EventStore,
-  logger: pino({ level: 'silent' }),
+  logger,
   close: () => Promise.resolve(),
 });
 
@@ -54,6 +55,42 @@ describe('createHttpApp', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toContain('application/problem+json');
     expect(missing.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', instance: '/nowhere?x=1' });
+  });
+
+  it('logs each request as one JSON line carrying its correlation id, and echoes the id', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', 'tally', { write: (line: string) => void lines.push(line) });
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 }), logger),
+      imports: [PingModule],
+    });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+
+    const given = await app.inject({
+      method: 'GET',
+      url: '/ping',
+      headers: { 'x-correlation-id': 'corr-123' },
+    });
+    expect(given.headers['x-correlation-id']).toBe('corr-123');
+    const minted = await app.inject({ method: 'GET', url: '/ping' });
+    const mintedId = String(minted.headers['x-correlation-id']);
+    expect(mintedId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+
+    const requests = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'request');
+    expect(requests).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        process: 'tally',
+        app: 'test',
+        correlationId: 'corr-123',
+        status: 200,
+      }),
+      expect.objectContaining({ correlationId: mintedId }),
+    ]);
   });
 
   // Regression: Nest's signal handler re-raised SIGTERM after closing the app, killing the process before

@@ -7,8 +7,13 @@ export type { Logger } from 'pino';
  * Structured JSON logs with redaction of secrets. `process` names the OS process (`tally` when embedded,
  * else the app); each app's own lines carry an `app` field added by `createHttpApp`.
  */
-export function createLogger(level: string, processName: string): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  processName: string,
+  /** Where lines go; stdout by default (tests capture them). */
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { process: processName, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -17,7 +22,8 @@ export function createLogger(level: string, processName: string): Logger {
       remove: true,
     },
     formatters: { level: (label) => ({ level: label }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes Nest's own log lines through pino. */
