@@ -1,7 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  backoffDelay,
-  connectToNats,
+  connectToNatsUntilStopped,
   eventStreamName,
   JetStreamRelay,
   type RelayStatus,
@@ -82,19 +81,15 @@ export class RunningRelay {
 
   private async connectAndRelay(): Promise<void> {
     const { infrastructure } = this;
-    // Each attempt fails fast (no waitOnFirstConnect) so that stop() ends the wait; once connected, the
-    // connection reconnects forever by itself.
-    let nats: NatsConnection | undefined;
-    for (let failures = 1; !nats; failures += 1) {
-      if (this.signal.requested()) return;
-      try {
-        nats = await connectToNats({ servers: this.natsUrl, name: 'tally-relay', waitOnFirstConnect: false });
-      } catch (error) {
+    const nats = await connectToNatsUntilStopped(
+      { servers: this.natsUrl, name: 'tally-relay' },
+      this.signal,
+      (error, failures) => {
         this.lastError = error instanceof Error ? error.message : String(error);
         if (failures === 1) infrastructure.logger.warn({ err: error }, 'relay: NATS unreachable; retrying');
-        await this.signal.sleep(backoffDelay(failures, { initialMs: 250, maxMs: 5000 }));
-      }
-    }
+      },
+    );
+    if (!nats) return;
     this.lastError = undefined;
     this.nats = nats;
     const prefix = infrastructure.config.NATS_PREFIX;

@@ -1,7 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  backoffDelay,
-  connectToNats,
+  connectToNatsUntilStopped,
   type ConsumerStatus,
   type EventConsumerOptions,
   JetStreamEventConsumers,
@@ -70,24 +69,19 @@ export class DeferredJetStreamConsumers implements ObservableConsumerHost {
   }
 
   private async connect(): Promise<JetStreamEventConsumers> {
-    for (let failures = 1; ; failures += 1) {
-      if (this.closed.requested()) throw new StoppedError();
-      try {
-        this.nats = await connectToNats({
-          servers: this.options.url,
-          name: this.options.connectionName ?? 'tally-sagas',
-          waitOnFirstConnect: false,
-        });
-        break;
-      } catch (error) {
+    const nats = await connectToNatsUntilStopped(
+      { servers: this.options.url, name: this.options.connectionName ?? 'tally-sagas' },
+      this.closed,
+      (error, failures) => {
         this.lastError = error instanceof Error ? error.message : String(error);
         if (failures === 1) this.options.logger.warn({ err: error }, 'sagas: NATS unreachable; retrying');
-        await this.closed.sleep(backoffDelay(failures, { initialMs: 250, maxMs: 5000 }));
-      }
-    }
+      },
+    );
+    if (!nats) throw new StoppedError();
+    this.nats = nats;
     this.lastError = undefined;
     this.consumers = new JetStreamEventConsumers({
-      nats: this.nats,
+      nats,
       prefix: this.options.prefix,
       streamName: eventStreamName(this.options.prefix),
       logger: this.options.logger,

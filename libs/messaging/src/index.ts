@@ -3,7 +3,7 @@ export * from './deterministic-id';
 export { messagingMigrations } from './messaging.migrations';
 export { silentLogger, type MessagingLogger } from './messaging-logger';
 export { backoffDelay, StopSignal, StoppedError, type RetryOptions } from './retry';
-export { connectToNats } from './nats-connection';
+export { connectToNats, connectToNatsUntilStopped } from './nats-connection';
 
 export { ensureEventStream, type EventStreamOptions } from './relay/event-stream';
 export { JetStreamRelay, type JetStreamRelayOptions, type RelayStatus } from './relay/jetstream-relay';
