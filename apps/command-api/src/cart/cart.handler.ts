@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { SqlClient } from '@tally/database';
-import { type AddCartItem, type CartCommand, cartDecider, cartStreamId } from '@tally/domain';
-import { APP_CONFIG, type AppConfig, HttpProblem, SQL_CLIENT } from '@tally/platform';
+import {
+  type AddCartItem,
+  type CartCommand,
+  cartDecider,
+  cartStreamId,
+  isProductPurchasable,
+} from '@tally/domain';
+import { APP_CONFIG, type AppConfig, ConsistencyTimeout, HttpProblem, SQL_CLIENT } from '@tally/platform';
 import { getProduct, waitForProjections } from '@tally/read-models';
 import type { CommandContext } from '../shared/command-edge';
 import { Decide, type CommandOutcome } from '../shared/decide.command';
@@ -34,14 +40,7 @@ export class CartHandler {
         timeoutMs: this.config.CONSISTENCY_TIMEOUT_MS,
       });
       if (!caughtUp) {
-        throw new HttpProblem(
-          503,
-          'CONSISTENCY_TIMEOUT',
-          'Catalog not yet consistent',
-          `The catalog did not reach the Tally-Consistency token within ${this.config.CONSISTENCY_TIMEOUT_MS} ms; retry shortly.`,
-          [{ field: 'header.Tally-Consistency', message: 'not reached by the catalog yet' }],
-          { 'retry-after': '1' },
-        );
+        throw new ConsistencyTimeout(['catalog'], this.config.CONSISTENCY_TIMEOUT_MS);
       }
     }
     const product = await getProduct(this.sql, item.sku);
@@ -50,7 +49,7 @@ export class CartHandler {
         { field: 'sku', message: 'is not a product in the catalog' },
       ]);
     }
-    if (product.status !== 'published') {
+    if (!isProductPurchasable(product)) {
       throw new HttpProblem(
         409,
         'PRODUCT_NOT_AVAILABLE',

@@ -3,7 +3,7 @@ import type { SqlClient } from '@tally/database';
 import {
   type AppConfig,
   APP_CONFIG,
-  HttpProblem,
+  ConsistencyTimeout,
   METRICS_REGISTRY,
   parseRequest,
   SQL_CLIENT,
@@ -49,14 +49,7 @@ export class ConsistencyGate {
     const reached = await waitForProjections(this.sql, projections, token, { timeoutMs });
     end({ outcome: reached ? 'reached' : 'timeout' });
     if (!reached) {
-      throw new HttpProblem(
-        503,
-        'CONSISTENCY_TIMEOUT',
-        'Read model not yet consistent',
-        `The ${projections.join(' and ')} read model(s) did not reach the Tally-Consistency token within ${timeoutMs} ms; retry shortly.`,
-        undefined,
-        { 'retry-after': '1' },
-      );
+      throw new ConsistencyTimeout(projections, timeoutMs);
     }
   }
 }

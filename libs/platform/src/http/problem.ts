@@ -72,3 +72,20 @@ export const problemDetailsSchema = z
     correlationId: z.string().optional().describe('The X-Correlation-Id of the request, for support'),
   })
   .meta({ description: 'RFC 9457 problem details' });
+
+/**
+ * 503: the read models a request depends on did not reach its `Tally-Consistency` token in time. The client
+ * retries after `Retry-After` rather than getting a stale answer (DESIGN.md §6).
+ */
+export class ConsistencyTimeout extends HttpProblem {
+  constructor(projections: readonly string[], timeoutMs: number) {
+    super(
+      503,
+      'CONSISTENCY_TIMEOUT',
+      'Read model not yet consistent',
+      `The ${projections.join(' and ')} read model(s) did not reach the Tally-Consistency token within ${timeoutMs} ms; retry shortly.`,
+      [{ field: 'header.Tally-Consistency', message: `not reached by ${projections.join(' and ')} yet` }],
+      { 'retry-after': '1' },
+    );
+  }
+}

@@ -216,7 +216,12 @@ export const productDecider = {
   isTerminal: (state: ProductState): boolean => state.status === 'discontinued',
 } satisfies Decider<ProductCommand, ProductEvent, ProductState>;
 
-/** True when shoppers may see and buy the product: it exists and is published. */
-export function isProductPurchasable(state: ProductState): state is PublishedProduct {
-  return state.status === 'published';
+/**
+ * True when shoppers may see and buy the product: it exists and is published. Takes the decider's state or
+ * any view of the product that carries its status (the catalog read model at the edge).
+ */
+export function isProductPurchasable<P extends { readonly status: ProductState['status'] }>(
+  product: P,
+): product is P & { readonly status: PublishedProduct['status'] } {
+  return product.status === 'published';
 }
