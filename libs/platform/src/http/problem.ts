@@ -84,7 +84,8 @@ export class ConsistencyTimeout extends HttpProblem {
       'CONSISTENCY_TIMEOUT',
       'Read model not yet consistent',
       `The ${projections.join(' and ')} read model(s) did not reach the Tally-Consistency token within ${timeoutMs} ms; retry shortly.`,
-      [{ field: 'header.Tally-Consistency', message: `not reached by ${projections.join(' and ')} yet` }],
+      // No field is wrong: the token is valid, the read models have not reached it yet.
+      undefined,
       { 'retry-after': '1' },
     );
   }
