@@ -25,6 +25,7 @@ export class TimeoutPoller {
   private running = false;
   private stopping = false;
   private polling: Promise<void> | undefined;
+  private lastPollFailed = false;
   private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
@@ -79,6 +80,7 @@ export class TimeoutPoller {
           );
         }
       }
+      this.lastPollFailed = failed > 0;
       if (due.length < this.batchSize || failed > 0 || this.stopping) return delivered;
     }
   }
@@ -113,7 +115,25 @@ export class TimeoutPoller {
     this.polling = poll;
     await poll;
     this.polling = undefined;
-    if (this.isRunning() && !this.armed()) this.arm(this.intervalMs);
+    if (!this.isRunning() || this.armed()) return;
+    const delay = await this.delayUntilNextDue();
+    if (this.isRunning() && !this.armed()) this.arm(delay);
+  }
+
+  /**
+   * How long to sleep after a poll: until the earliest pending timeout in the table, at most `intervalMs`.
+   * The table, not only the wake-ups this process heard of, decides: timeouts scheduled by another process,
+   * or a wake-up that raced a poll, are still delivered on time. After a failed delivery, the interval.
+   */
+  private async delayUntilNextDue(): Promise<number> {
+    if (this.lastPollFailed) return this.intervalMs;
+    try {
+      const next = await this.options.tables.nextDue(this.options.runtime.name);
+      if (!next) return this.intervalMs;
+      return Math.min(this.intervalMs, Math.max(0, next.getTime() - this.now().getTime()));
+    } catch {
+      return this.intervalMs;
+    }
   }
 
   // Calls, not property reads: both change while `tick` awaits.
