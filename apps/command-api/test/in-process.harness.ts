@@ -51,6 +51,7 @@ export async function startInProcessCommandApi(
     sql: schema.client,
     eventStore: store,
     logger: createLogger('silent', 'command-api-test'),
+    authSecret: 'tally-test-auth-secret-0123456789abcdef',
     close: () => Promise.resolve(),
   };
   const apps: NestFastifyApplication[] = [];

@@ -36,6 +36,7 @@ describe('projectors relay', () => {
       sql: db.client,
       eventStore: store,
       logger: pino({ level: 'silent' }),
+      authSecret: 'tally-test-auth-secret-0123456789abcdef',
       close: () => store.close(),
     };
     await migrate(db.client, [eventStoreMigrations, ...projectorsMigrations]);

@@ -20,6 +20,7 @@ describe('projectors', () => {
       sql,
       eventStore: new PostgresEventStore(sql),
       logger: pino({ level: 'silent' }),
+      authSecret: 'tally-test-auth-secret-0123456789abcdef',
       close: () => sql.close(),
     };
     await migrate(sql, [eventStoreMigrations, ...projectorsMigrations]);

@@ -30,6 +30,7 @@ describe('sagas app', () => {
       sql: h.db.client,
       eventStore: h.store,
       logger: h.logger,
+      authSecret: 'tally-test-auth-secret-0123456789abcdef',
       close: () => Promise.resolve(),
     };
   }

@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './config/config';
 export * from './config/shipping-methods';
 export * from './health/health.controller';

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type MigrationSet, migrate, openSqlClient, type SqlClient } from '@tally/database';
 import { type EventStore, eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
+import { resolveAuthSecret } from './auth/auth-secret';
 import type { AppConfig } from './config/config';
 import type { Logger } from './logging/logger';
 
@@ -11,6 +12,8 @@ export interface Infrastructure {
   readonly sql: SqlClient;
   readonly eventStore: EventStore;
   readonly logger: Logger;
+  /** Signs and verifies access tokens and cart cookies (see {@link resolveAuthSecret}). */
+  readonly authSecret: string;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function openInfrastructure(
   logger: Logger,
   options: OpenInfrastructureOptions = {},
 ): Promise<Infrastructure> {
+  const authSecret = resolveAuthSecret(config);
   let dataDir: string | undefined;
   if (config.mode === 'embedded') {
     dataDir = resolve(join(config.TALLY_DATA_DIR, 'pglite'));
@@ -56,6 +60,7 @@ export async function openInfrastructure(
     sql,
     eventStore,
     logger,
+    authSecret,
     async close() {
       await eventStore.close();
       await sql.close();

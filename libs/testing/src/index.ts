@@ -1,3 +1,4 @@
 export * from './test-database';
 export * from './tally-process';
 export * from './shop';
+export * from './auth';

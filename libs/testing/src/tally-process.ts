@@ -1,3 +1,4 @@
+import { TEST_AUTH_SECRET } from './auth';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -280,6 +281,7 @@ function baseEnv(ports: Ports, options: StartOptions): Record<string, string> {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
     TALLY_SEED: options.seed ? 'auto' : 'off',
+    TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
     ...options.env,
   };
 }

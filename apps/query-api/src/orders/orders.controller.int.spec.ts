@@ -35,6 +35,7 @@ describe('query-api orders and shipping methods', () => {
       sql: db.client,
       eventStore: store,
       logger: pino({ level: 'silent' }),
+      authSecret: 'tally-test-auth-secret-0123456789abcdef',
       close: () => Promise.resolve(),
     });
     await app.init();

@@ -58,6 +58,21 @@ const configSchema = z.object({
   SIMULATED_WEBHOOK_SECRET: z.string().startsWith('whsec_').default('whsec_tally_simulated_provider'),
   /** Publishable key for Stripe Elements in the storefront (Stripe mode). */
   STRIPE_PUBLISHABLE_KEY: z.string().startsWith('pk_').optional(),
+  /**
+   * HMAC secret for access tokens and signed cart cookies, shared by every app. Required in full mode;
+   * embedded mode generates one under TALLY_DATA_DIR when unset.
+   */
+  TALLY_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** First admin: created at start when no account has this email (with TALLY_ADMIN_PASSWORD). */
+  TALLY_ADMIN_EMAIL: z.email().optional(),
+  TALLY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** Where outgoing email goes: `mailbox` writes each message as a file under TALLY_DATA_DIR/mailbox; `log` logs it. */
+  TALLY_MAIL_SENDER: z.enum(['mailbox', 'log']).default('mailbox'),
+  /** The storefront's public origin, for links in emails (password reset). */
+  TALLY_PUBLIC_URL: url(['http', 'https']).default('http://localhost:3000'),
+  /** Where the storefront reaches command-api and query-api (server side). */
+  TALLY_COMMAND_API_URL: url(['http', 'https']).default('http://127.0.0.1:3001'),
+  TALLY_QUERY_API_URL: url(['http', 'https']).default('http://127.0.0.1:3002'),
 });
 
 const TALLY_VARIABLES = new Set(Object.keys(configSchema.shape).filter((key) => key.startsWith('TALLY_')));
@@ -90,6 +105,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (parsed.success && parsed.data.STRIPE_SECRET_KEY && !parsed.data.STRIPE_WEBHOOK_SECRET) {
     problems.push(
       'STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set (webhooks must be verified)',
+    );
+  }
+  if (
+    parsed.success &&
+    Boolean(parsed.data.TALLY_ADMIN_EMAIL) !== Boolean(parsed.data.TALLY_ADMIN_PASSWORD)
+  ) {
+    problems.push(
+      'TALLY_ADMIN_PASSWORD: TALLY_ADMIN_EMAIL and TALLY_ADMIN_PASSWORD are set together or not at all',
     );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);

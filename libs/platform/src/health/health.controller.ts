@@ -1,4 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Roles } from '../auth/roles.guard';
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY, READINESS_CHECKS } from '../tokens';
@@ -11,6 +12,7 @@ export interface ReadinessCheck {
 
 /** Liveness, readiness and Prometheus metrics, served by every app (DESIGN.md §8). */
 @Controller()
+@Roles('guest')
 export class HealthController {
   constructor(
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type DynamicModule, Global, Module, type Provider, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { AUTH_SECRET, RolesGuard } from '../auth/roles.guard';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { HealthController, type ReadinessCheck } from '../health/health.controller';
@@ -65,9 +66,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
       { provide: LOGGER, useValue: logger },
       { provide: METRICS_REGISTRY, useValue: registry },
       { provide: READINESS_CHECKS, useValue: readiness },
+      { provide: AUTH_SECRET, useValue: infrastructure.authSecret },
+      { provide: APP_GUARD, useClass: RolesGuard },
       ...(options.providers ?? []),
     ],
-    exports: [APP_CONFIG, SQL_CLIENT, EVENT_STORE, LOGGER, METRICS_REGISTRY],
+    exports: [APP_CONFIG, SQL_CLIENT, EVENT_STORE, LOGGER, METRICS_REGISTRY, AUTH_SECRET],
   })
   class PlatformModule {}
 

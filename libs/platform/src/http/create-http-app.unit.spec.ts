@@ -29,6 +29,7 @@ const infrastructure = (query: SqlClient['query'], logger = pino({ level: 'silen
   sql: { query } as SqlClient,
   eventStore: {} as EventStore,
   logger,
+  authSecret: 'tally-test-auth-secret-0123456789abcdef',
   close: () => Promise.resolve(),
 });
 
