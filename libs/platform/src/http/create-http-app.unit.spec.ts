@@ -3,12 +3,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { SqlClient } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
 import pino from 'pino';
+import { Roles } from '../auth/roles.guard';
 import { loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
 import type { Infrastructure } from '../infrastructure';
 import { createHttpApp } from './create-http-app';
 
 @Controller('ping')
+@Roles('guest')
 class PingController {
   @Get()
   ping(): { pong: true } {
