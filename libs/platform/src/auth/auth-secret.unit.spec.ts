@@ -9,7 +9,9 @@ describe('resolveAuthSecret', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tally-secret-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('uses TALLY_AUTH_SECRET when set', () => {
     const secret = 'x'.repeat(40);

@@ -71,8 +71,10 @@ describe('RolesGuard', () => {
     await app.close();
   });
 
-  const get = (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers });
+  const get = async (url: string, headers: Record<string, string> = {}) => {
+    const response = await app.inject({ method: 'GET', url, headers });
+    return { statusCode: response.statusCode, json: () => response.json<{ code?: string }>() };
+  };
 
   it('lets guests through guest routes and hands the handler the verified principal', async () => {
     expect((await get('/guarded/open')).json()).toEqual({ kind: 'guest' });
