@@ -23,6 +23,15 @@ const ROLES_KEY = 'tally:roles';
  */
 export const Roles = (...roles: [RouteRole, ...RouteRole[]]) => SetMetadata(ROLES_KEY, roles);
 
+const IGNORES_ACCESS_TOKEN_KEY = 'tally:ignoresAccessToken';
+
+/**
+ * For routes that establish identity rather than act on it (sign-in, refresh, sign-out): an expired or
+ * invalid access token sent along is ignored and the caller is a guest, so a client holding a stale token
+ * can still refresh or sign in again instead of being told to do exactly that.
+ */
+export const IgnoresAccessToken = () => SetMetadata(IGNORES_ACCESS_TOKEN_KEY, true);
+
 /** The roles a handler (or its controller) admits, for tests that check every route declares them. */
 export function declaredRoles(
   reflector: Reflector,
@@ -65,7 +74,12 @@ export class RolesGuard implements CanActivate {
       );
       throw new HttpProblem(403, 'FORBIDDEN', 'Forbidden', 'This route is not open to anyone.');
     }
-    const principal = principalFromRequest(request, this.secret, new Date());
+    const principal = this.reflector.getAllAndOverride<boolean | undefined, string>(
+      IGNORES_ACCESS_TOKEN_KEY,
+      [context.getHandler(), context.getClass()],
+    )
+      ? GUEST
+      : principalFromRequest(request, this.secret, new Date());
     request.principal = principal;
     if (roles.includes('guest')) return true;
     if (principal.kind === 'guest') {

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { createHttpApp } from '../http/create-http-app';
 import { type Principal } from './principal';
-import { principalOf, Roles } from './roles.guard';
+import { IgnoresAccessToken, principalOf, Roles } from './roles.guard';
 import { signAccessToken } from './signed-tokens';
 
 const SECRET = 'tally-test-auth-secret-0123456789abcdef';
@@ -40,7 +40,17 @@ class StaffController {
   }
 }
 
-@Module({ controllers: [GuardedController, StaffController] })
+@Controller('sign-in')
+@Roles('guest')
+@IgnoresAccessToken()
+class SignInController {
+  @Get()
+  signIn(@Req() request: object): Principal {
+    return principalOf(request);
+  }
+}
+
+@Module({ controllers: [GuardedController, StaffController, SignInController] })
 class GuardedModule {}
 
 const bearer = (role: 'customer' | 'admin' | 'auditor') => ({
@@ -107,5 +117,10 @@ describe('RolesGuard', () => {
   it('answers 401 to an invalid token even on a guest route', async () => {
     const response = await get('/guarded/open', { authorization: 'Bearer nope' });
     expect([response.statusCode, response.json().code]).toEqual([401, 'ACCESS_TOKEN_INVALID']);
+  });
+
+  it('treats a stale token as a guest on a route that establishes identity', async () => {
+    const response = await get('/sign-in', { authorization: 'Bearer stale' });
+    expect([response.statusCode, response.json()]).toEqual([200, { kind: 'guest' }]);
   });
 });

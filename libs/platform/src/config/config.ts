@@ -73,6 +73,12 @@ const configSchema = z.object({
   /** Where the storefront reaches command-api and query-api (server side). */
   TALLY_COMMAND_API_URL: url(['http', 'https']).default('http://127.0.0.1:3001'),
   TALLY_QUERY_API_URL: url(['http', 'https']).default('http://127.0.0.1:3002'),
+  /**
+   * Proxies whose X-Forwarded-For is believed (Fastify trustProxy syntax: addresses, CIDRs or the presets
+   * loopback, linklocal, uniquelocal, comma separated). The storefront calls the APIs from loopback, so the
+   * shopper's address (for per-IP sign-in limits) arrives in X-Forwarded-For. `none` trusts nobody.
+   */
+  TALLY_TRUST_PROXY: z.string().trim().min(1).default('loopback'),
 });
 
 const TALLY_VARIABLES = new Set(Object.keys(configSchema.shape).filter((key) => key.startsWith('TALLY_')));

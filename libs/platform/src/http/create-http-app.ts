@@ -80,6 +80,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
+    trustProxy:
+      infrastructure.config.TALLY_TRUST_PROXY === 'none' ? false : infrastructure.config.TALLY_TRUST_PROXY,
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && (isUuid(given) || /^[\w.:-]{1,100}$/.test(given))

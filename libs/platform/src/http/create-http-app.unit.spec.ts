@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { SqlClient } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
@@ -15,6 +16,11 @@ class PingController {
   @Get()
   ping(): { pong: true } {
     return { pong: true };
+  }
+
+  @Get('ip')
+  ip(@Req() request: FastifyRequest): { ip: string } {
+    return { ip: request.ip };
   }
 
   @Post()
@@ -149,5 +155,29 @@ describe('createHttpApp', () => {
       checks: [{ name: 'database', status: 'failing' }],
     });
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy (the storefront on loopback), for per-IP limits', async () => {
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+      imports: [PingModule],
+    });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const viaLoopback = await app.inject({
+      method: 'GET',
+      url: '/ping/ip',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(viaLoopback.json()).toEqual({ ip: '203.0.113.9' });
+    const direct = await app.inject({
+      method: 'GET',
+      url: '/ping/ip',
+      remoteAddress: '198.51.100.1',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(direct.json()).toEqual({ ip: '198.51.100.1' });
   });
 });
