@@ -1,9 +1,10 @@
 import { productStreamId, stockStreamId } from '@tally/domain';
 import type { Checkpoint } from '@tally/event-store';
 import { stockProjection } from '../stock/stock.projection';
-import { freshSku, startReadModels, type ReadModelHarness } from '../testing/read-models.harness';
+import { freshSku } from '../testing/read-models.harness';
 import { catalogProjection } from './catalog.projection';
 import { getProduct, searchProducts, type SearchProductsParams } from './catalog.queries';
+import { CATALOG_BACKENDS, type CatalogHarness } from './catalog.test-backends';
 
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 
@@ -72,9 +73,49 @@ const SEEDS: Record<string, Seed> = {
   },
 };
 
-describe('catalog read model', () => {
-  let h: ReadModelHarness;
-  const sku: Record<keyof typeof SEEDS, string> = {};
+/** Appends each seed's product (and stock) events; returns the SKUs by seed key and the last token. */
+async function seedProducts(
+  h: CatalogHarness,
+  seeds: Record<string, Seed>,
+): Promise<{ sku: Record<string, string>; token: Checkpoint }> {
+  const sku: Record<string, string> = {};
+  let token: Checkpoint = '';
+  for (const [key, seed] of Object.entries(seeds)) {
+    const id = freshSku(key);
+    sku[key] = id;
+    const at = seed.createdAt;
+    token = await h.append(productStreamId(id), [
+      {
+        type: 'ProductCreated',
+        occurredAt: at,
+        data: {
+          sku: id,
+          name: seed.name,
+          description: seed.description,
+          category: seed.category,
+          attributes: { material: key === 'sweater' ? 'merino' : 'mixed' },
+          images: [`${key}.svg`],
+          price: usd(seed.price),
+        },
+      },
+      ...(seed.status === 'draft' ? [] : [{ type: 'ProductPublished', occurredAt: at, data: { sku: id } }]),
+      ...(seed.status === 'discontinued'
+        ? [{ type: 'ProductDiscontinued', occurredAt: at, data: { sku: id } }]
+        : []),
+    ]);
+    if (seed.stock) {
+      token = await h.append(stockStreamId(id), [
+        { type: 'StockReceived', data: { sku: id, quantity: seed.stock[0], reference: null } },
+        { type: 'StockReserved', data: { sku: id, orderId: 'order-1', quantity: seed.stock[1] } },
+      ]);
+    }
+  }
+  return { sku, token };
+}
+
+describe.each(CATALOG_BACKENDS)('catalog read model on $name', (backend) => {
+  let h: CatalogHarness;
+  let sku: Record<keyof typeof SEEDS, string> = {};
 
   const search = (params: Partial<SearchProductsParams> = {}) =>
     searchProducts(h.sql, { page: 1, pageSize: 20, ...params });
@@ -83,40 +124,13 @@ describe('catalog read model', () => {
     expect(await h.caughtUp(token)).toBe(true);
   };
 
+  beforeAll(() => backend.setUp(), 60_000); // PGlite takes seconds to boot.
+  afterAll(() => backend.tearDown());
   beforeEach(async () => {
-    h = await startReadModels([catalogProjection, stockProjection]);
-    let token: Checkpoint = '';
-    for (const [key, seed] of Object.entries(SEEDS)) {
-      const id = freshSku(key);
-      sku[key] = id;
-      const at = seed.createdAt;
-      token = await h.append(productStreamId(id), [
-        {
-          type: 'ProductCreated',
-          occurredAt: at,
-          data: {
-            sku: id,
-            name: seed.name,
-            description: seed.description,
-            category: seed.category,
-            attributes: { material: key === 'sweater' ? 'merino' : 'mixed' },
-            images: [`${key}.svg`],
-            price: usd(seed.price),
-          },
-        },
-        ...(seed.status === 'draft' ? [] : [{ type: 'ProductPublished', occurredAt: at, data: { sku: id } }]),
-        ...(seed.status === 'discontinued'
-          ? [{ type: 'ProductDiscontinued', occurredAt: at, data: { sku: id } }]
-          : []),
-      ]);
-      if (seed.stock) {
-        token = await h.append(stockStreamId(id), [
-          { type: 'StockReceived', data: { sku: id, quantity: seed.stock[0], reference: null } },
-          { type: 'StockReserved', data: { sku: id, orderId: 'order-1', quantity: seed.stock[1] } },
-        ]);
-      }
-    }
-    await settle(token);
+    h = await backend.start([catalogProjection, stockProjection]);
+    const seeded = await seedProducts(h, SEEDS);
+    sku = seeded.sku;
+    await settle(seeded.token);
   });
   afterEach(async () => {
     await h.close();
@@ -191,7 +205,7 @@ describe('catalog read model', () => {
   });
 
   describe('searchProducts', () => {
-    it('lists published products by name, with category and price-band facets', async () => {
+    it('lists published products (none sold yet: by name), with category and price-band facets', async () => {
       const result = await search();
 
       expect(names(result)).toEqual([
