@@ -18,6 +18,7 @@ import {
 } from '@tally/payments';
 import { createHttpApp, EVENT_STORE, type Infrastructure, SQL_CLIENT } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
+import { CartMerger } from './cart/cart-merger';
 import { CartHandler } from './cart/cart.handler';
 import { CartsController } from './cart/carts.controller';
 import { ProductHandler } from './catalog/product.handler';
@@ -27,6 +28,18 @@ import { CheckoutHandler } from './checkout/checkout.handler';
 import { commandApiOwnMigrations } from './command-api.migrations';
 import { CommandDispatcher } from './dispatch/command-dispatcher';
 import { commandMessagesController } from './dispatch/command-messages.controller';
+import { Accounts } from './identity/accounts';
+import { AuthController } from './identity/auth.controller';
+import { CustomerHandler } from './identity/customer.handler';
+import { CustomersController } from './identity/customers.controller';
+import { EMBEDDED_ADMIN, FirstAdmin } from './identity/first-admin';
+import { MailOutbox } from './identity/mail/mail-outbox';
+import { LogSender, MAIL_SENDER, MailboxSender, type MailSender } from './identity/mail/mail-sender';
+import { PasswordHasher } from './identity/password-hasher';
+import { PasswordResets } from './identity/password-resets';
+import { RefreshTokens } from './identity/refresh-tokens';
+import { Sessions } from './identity/sessions';
+import { SignInLimiter } from './identity/sign-in-limiter';
 import { InventoryController } from './inventory/inventory.controller';
 import { StockItemHandler } from './inventory/stock-item.handler';
 import { OrderNumberAllocator } from './ordering/order-numbers';
@@ -37,7 +50,7 @@ import { PAYMENT_PROVIDER } from './payments/payment-provider.token';
 import { PaymentWebhooks } from './payments/payment-webhooks';
 import { PaymentsController } from './payments/payments.controller';
 import { WEBHOOK_ROUTE } from './payments/payments.schemas';
-import { CLOCK, systemClock } from './shared/clock';
+import { CLOCK, type Clock, systemClock } from './shared/clock';
 import { CommandEdge } from './shared/command-edge';
 import { CommandMetrics } from './shared/command-metrics';
 import { DeciderCommandHandler } from './shared/decider-command.handler';
@@ -62,17 +75,39 @@ export interface CommandApiOptions {
    * simulated one, whose webhooks this app delivers to itself), e.g. to count calls in tests.
    */
   readonly decoratePaymentProvider?: (configured: PaymentProvider) => PaymentProvider;
+  /** Where commands, tokens, rate limits and the mail outbox read the time (tests move it). */
+  readonly clock?: Clock;
+  /** Replaces the mail sender TALLY_MAIL_SENDER selects (tests capture or fail deliveries). */
+  readonly mailSender?: MailSender;
+  /**
+   * Whether embedded mode creates admin@tally.local with a random password when no admin exists and
+   * TALLY_ADMIN_EMAIL is not set. Default: yes, except under NODE_ENV=test (tests bring their own accounts).
+   */
+  readonly embeddedAdmin?: boolean;
+}
+
+/** What the module needs besides the infrastructure. */
+interface ModuleSettings {
+  readonly paymentProvider: PaymentProvider;
+  readonly beforeStop: () => Promise<void>;
+  readonly subjectPattern: string;
+  readonly clock: Clock;
+  readonly mailSender: MailSender;
+  readonly embeddedAdmin: boolean;
 }
 
 const PAYMENT_PROVIDER_SHUTDOWN = Symbol('PAYMENT_PROVIDER_SHUTDOWN');
 
 @Module({})
 class CommandApiModule {
-  static register(
-    paymentProvider: PaymentProvider,
-    beforeStop: () => Promise<void>,
-    subjectPattern: string,
-  ): DynamicModule {
+  static register({
+    paymentProvider,
+    beforeStop,
+    subjectPattern,
+    clock,
+    mailSender,
+    embeddedAdmin,
+  }: ModuleSettings): DynamicModule {
     return {
       module: CommandApiModule,
       imports: [CqrsModule.forRoot()],
@@ -83,6 +118,8 @@ class CommandApiModule {
         CheckoutController,
         OrdersController,
         PaymentsController,
+        AuthController,
+        CustomersController,
         DocsController,
         commandMessagesController(subjectPattern),
       ],
@@ -98,7 +135,19 @@ class CommandApiModule {
         PaymentHandler,
         PaymentWebhooks,
         CommandDispatcher,
-        { provide: CLOCK, useValue: systemClock },
+        CartMerger,
+        CustomerHandler,
+        Accounts,
+        PasswordHasher,
+        RefreshTokens,
+        SignInLimiter,
+        Sessions,
+        MailOutbox,
+        PasswordResets,
+        FirstAdmin,
+        { provide: MAIL_SENDER, useValue: mailSender },
+        { provide: EMBEDDED_ADMIN, useValue: embeddedAdmin },
+        { provide: CLOCK, useValue: clock },
         { provide: PAYMENT_PROVIDER, useValue: paymentProvider },
         {
           provide: PAYMENT_PROVIDER_SHUTDOWN,
@@ -160,13 +209,20 @@ export async function createCommandApi(
     name: 'command-api',
     infrastructure,
     imports: [
-      CommandApiModule.register(
+      CommandApiModule.register({
         paymentProvider,
         // Webhooks still on their way to this app are delivered before it stops taking requests.
-        () =>
+        beforeStop: () =>
           configured instanceof SimulatedPaymentProvider ? configured.flushWebhooks() : Promise.resolve(),
-        commandSubjectPattern(config.NATS_PREFIX),
-      ),
+        subjectPattern: commandSubjectPattern(config.NATS_PREFIX),
+        clock: options.clock ?? systemClock,
+        mailSender:
+          options.mailSender ??
+          (config.TALLY_MAIL_SENDER === 'log'
+            ? new LogSender(logger.child({ app: 'command-api', component: 'mail' }))
+            : MailboxSender.under(config.TALLY_DATA_DIR)),
+        embeddedAdmin: options.embeddedAdmin ?? config.NODE_ENV !== 'test',
+      }),
     ],
     readinessChecks: config.NATS_URL
       ? [

@@ -1,4 +1,5 @@
 import type { MigrationSet } from '@tally/database';
+import { identityMigrations } from './identity/identity.schema';
 
 /**
  * command-api's own tables.
@@ -7,6 +8,9 @@ import type { MigrationSet } from '@tally/database';
  * docs/adr/0004-command-edge.md). A row is `in_progress` while its request runs, holding a lease
  * (`locked_until`) so that a request that died with its process does not block the key forever, then
  * `completed` with the response to replay. `scope` is the actor id: one client cannot replay another's key.
+ *
+ * Identity's tables (credentials, refresh tokens, sign-in attempts, mail outbox) are described in
+ * `identity/identity.schema.ts`.
  */
 export const commandApiOwnMigrations: MigrationSet = {
   module: 'command-api',
@@ -32,5 +36,6 @@ export const commandApiOwnMigrations: MigrationSet = {
 CREATE INDEX command_idempotency_keys_expiry ON command_idempotency_keys (expires_at);
 `,
     },
+    ...identityMigrations,
   ],
 };

@@ -1,7 +1,17 @@
 import { PgSqlClient } from '@tally/database';
 import { PostgresEventStore } from '@tally/event-store';
 import { catalogProjection, ProjectionRunner, waitForProjections } from '@tally/read-models';
-import { createTestDatabase, freePort, spawnTally, type TallyProcess } from '@tally/testing';
+import {
+  authHeader,
+  createTestDatabase,
+  freePort,
+  spawnTally,
+  TEST_AUTH_SECRET,
+  type TallyProcess,
+} from '@tally/testing';
+
+/** The admin account the harness acts as on catalog, stock and order routes. */
+export const HARNESS_ADMIN_ID = '0190d5a8-0000-7000-8000-00000000ad03';
 
 /** One HTTP exchange as a test sees it. */
 export interface Exchange {
@@ -28,6 +38,11 @@ export interface SendOptions {
   readonly raw?: string;
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Send exactly `headers`, with no credentials added. Otherwise a request carries the cart token of a
+   * guest cart this harness opened on that cart's routes, and an admin's bearer token everywhere else.
+   */
+  readonly anonymous?: boolean;
 }
 
 /**
@@ -59,6 +74,8 @@ export async function startCommandApi(
     COMMAND_API_PORT: String(port),
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
+    // Tokens the tests mint (the harness's admin, customers) verify with this secret.
+    TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
     ...env,
   });
   try {
@@ -76,11 +93,22 @@ export async function startCommandApi(
   const projections = new ProjectionRunner({ sql, store, projections: [catalogProjection], logger: silent });
   await projections.start();
 
+  const cartTokens = new Map<string, string>();
+  const credentialsFor = (path: string): Record<string, string> => {
+    if (path === '/api/v1/carts') return {};
+    const cartId = /^\/api\/v1\/carts\/([^/?]+)/.exec(path)?.[1];
+    const token = cartId === undefined ? undefined : cartTokens.get(cartId);
+    return token === undefined ? authHeader('admin', HARNESS_ADMIN_ID) : { 'tally-cart-token': token };
+  };
+
   return {
     baseUrl,
     sql,
     async send(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers };
+      const headers: Record<string, string> = {
+        ...(options.anonymous ? {} : credentialsFor(path)),
+        ...options.headers,
+      };
       let body: string | undefined;
       if (options.json !== undefined) {
         body = JSON.stringify(options.json);
@@ -91,11 +119,12 @@ export async function startCommandApi(
       }
       const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
       const text = await response.text();
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: text ? (JSON.parse(text) as ResponseBody) : {},
-      };
+      const parsed = text ? (JSON.parse(text) as ResponseBody) : {};
+      const { cartId, cartToken } = parsed;
+      if (method === 'POST' && path === '/api/v1/carts' && cartId && typeof cartToken === 'string') {
+        cartTokens.set(cartId, cartToken);
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
     },
     async eventCount() {
       const { rows } = await sql.query<{ count: number }>('SELECT count(*)::int AS count FROM events');

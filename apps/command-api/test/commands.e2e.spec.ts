@@ -1,4 +1,9 @@
-import { type CommandApiUnderTest, type Exchange, startCommandApi } from './command-api.harness';
+import {
+  type CommandApiUnderTest,
+  type Exchange,
+  HARNESS_ADMIN_ID,
+  startCommandApi,
+} from './command-api.harness';
 
 jest.setTimeout(120_000);
 
@@ -90,7 +95,8 @@ describe('command-api over HTTP', () => {
       expect(event?.type).toBe('ProductCreated');
       expect(event?.metadata).toMatchObject({
         correlationId: 'e2e-correlation-1',
-        actor: { id: 'anonymous', role: 'guest' },
+        // The actor is the account the access token names (the harness acts as an admin).
+        actor: { id: HARNESS_ADMIN_ID, role: 'admin' },
         schemaVersion: 1,
       });
       expect(event?.metadata.causationId).toBe(event?.metadata.commandId);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, type Infrastructure, loadConfig, openInfrastructure } from '@tally/platform';
 import { catalogProjection, ProjectionRunner, waitForProjections } from '@tally/read-models';
+import { authHeader, TEST_AUTH_SECRET } from '@tally/testing';
 import { commandApiMigrations, createCommandApi } from '../src/command-api.app';
 
 jest.setTimeout(120_000);
@@ -21,7 +22,11 @@ describe('command-api on PGlite (embedded mode)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tally-command-api-'));
-    const config = loadConfig({ TALLY_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      TALLY_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
+    });
     infrastructure = await openInfrastructure(config, createLogger('silent', 'command-api'), {
       migrations: commandApiMigrations,
     });
@@ -45,7 +50,8 @@ describe('command-api on PGlite (embedded mode)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = (path: string, json?: unknown, headers: Record<string, string> = {}) =>
+  /** A POST as the shop keeper (an admin) unless other credentials are given. */
+  const post = (path: string, json?: unknown, headers: Record<string, string> = authHeader('admin')) =>
     fetch(`${baseUrl}${path}`, {
       method: 'POST',
       headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -68,10 +74,15 @@ describe('command-api on PGlite (embedded mode)', () => {
       true,
     );
 
-    const opened = await post('/api/v1/carts');
-    const { cartId } = (await opened.json()) as { cartId: string };
+    // The shopper: a guest holding the cart's signed token.
+    const opened = await post('/api/v1/carts', undefined, {});
+    const { cartId, cartToken } = (await opened.json()) as { cartId: string; cartToken: string };
     const add = () =>
-      post(`/api/v1/carts/${cartId}/items`, { sku: 'PGLITE-1', quantity: 3 }, { 'idempotency-key': 'k' });
+      post(
+        `/api/v1/carts/${cartId}/items`,
+        { sku: 'PGLITE-1', quantity: 3 },
+        { 'idempotency-key': 'k', 'tally-cart-token': cartToken },
+      );
     const first = await add();
     const retry = await add();
     expect([first.status, retry.status]).toEqual([200, 200]);

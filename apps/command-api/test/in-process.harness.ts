@@ -4,7 +4,7 @@ import { type EventStore, PostgresEventStore, type RecordedEvent } from '@tally/
 import type { CommandEnvelope, CommandReply } from '@tally/messaging';
 import type { PaymentProvider } from '@tally/payments';
 import { createLogger, type Infrastructure, loadConfig } from '@tally/platform';
-import { createTestSchema, type TestSchema } from '@tally/testing';
+import { authHeader, createTestSchema, TEST_AUTH_SECRET, type TestSchema } from '@tally/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import {
   type CommandApiOptions,
@@ -24,13 +24,26 @@ export interface InProcessCommandApi {
   readonly store: EventStore;
   /** The process managers' entry point, as embedded mode calls it. */
   dispatch(envelope: unknown): Promise<CommandReply>;
-  /** `app.inject` with a JSON body. */
+  /**
+   * `app.inject` with a JSON body, authenticated as the clients of each route are: the cart token of a
+   * guest cart this harness opened on that cart's routes, an admin's bearer token on everything else
+   * (catalog, stock, orders). `headers` win; see {@link rawRequest} to send no credentials at all.
+   */
   request(
     method: string,
     url: string,
     json?: unknown,
     headers?: Record<string, string>,
   ): Promise<LightMyRequestResponse>;
+  /** `app.inject` with a JSON body and exactly these headers (no credentials added). */
+  rawRequest(
+    method: string,
+    url: string,
+    json?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
+  /** The signed token of a guest cart opened through {@link request}. */
+  cartToken(cartId: string): string | undefined;
   /** Every event of a stream. */
   stream(streamId: string): Promise<RecordedEvent[]>;
   /** Events in the store, over all streams. */
@@ -39,6 +52,9 @@ export interface InProcessCommandApi {
   another(options?: CommandApiOptions): Promise<NestFastifyApplication>;
   close(): Promise<void>;
 }
+
+/** The admin account the harness acts as on catalog, stock and order routes. */
+export const HARNESS_ADMIN_ID = '0190d5a8-0000-7000-8000-00000000ad02';
 
 export async function startInProcessCommandApi(
   options: CommandApiOptions & { readonly env?: Readonly<Record<string, string>> } = {},
@@ -51,7 +67,7 @@ export async function startInProcessCommandApi(
     sql: schema.client,
     eventStore: store,
     logger: createLogger('silent', 'command-api-test'),
-    authSecret: 'tally-test-auth-secret-0123456789abcdef',
+    authSecret: TEST_AUTH_SECRET,
     close: () => Promise.resolve(),
   };
   const apps: NestFastifyApplication[] = [];
@@ -70,19 +86,36 @@ export async function startInProcessCommandApi(
     throw error;
   }
   const dispatcher = commandDispatcherOf(app);
+  const cartTokens = new Map<string, string>();
+  const rawRequest: InProcessCommandApi['rawRequest'] = (method, url, json, headers = {}) =>
+    app.inject({
+      method: method as 'POST',
+      url,
+      headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
+    });
+  const credentialsFor = (url: string): Record<string, string> => {
+    if (url === '/api/v1/carts') return {};
+    const cartId = /^\/api\/v1\/carts\/([^/?]+)/.exec(url)?.[1];
+    const token = cartId === undefined ? undefined : cartTokens.get(cartId);
+    return token === undefined ? authHeader('admin', HARNESS_ADMIN_ID) : { 'tally-cart-token': token };
+  };
   return {
     app,
     schema,
     sql: schema.client,
     store,
     dispatch: dispatcher,
-    request: (method, url, json, headers = {}) =>
-      app.inject({
-        method: method as 'POST',
-        url,
-        headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
-      }),
+    async request(method, url, json, headers = {}) {
+      const response = await rawRequest(method, url, json, { ...credentialsFor(url), ...headers });
+      if (method === 'POST' && url === '/api/v1/carts' && response.statusCode === 201) {
+        const { cartId, cartToken } = response.json<{ cartId: string; cartToken?: string }>();
+        if (cartToken !== undefined) cartTokens.set(cartId, cartToken);
+      }
+      return response;
+    },
+    rawRequest,
+    cartToken: (cartId) => cartTokens.get(cartId),
     stream: (streamId) => store.readStream(streamId),
     async eventCount() {
       const { rows } = await schema.client.query<{ count: number }>(

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@tally/platform';
-import { checkoutRequest, freePort, httpRequest, ShopClient, waitUntil } from '@tally/testing';
+import {
+  authHeader,
+  checkoutRequest,
+  freePort,
+  httpRequest,
+  ShopClient,
+  TEST_AUTH_SECRET,
+  waitUntil,
+} from '@tally/testing';
 import pino from 'pino';
 import { type EmbeddedTally, startEmbedded } from './embedded';
 
@@ -21,6 +29,8 @@ describe('embedded checkout wiring', () => {
     const config = loadConfig({
       TALLY_DATA_DIR: dataDir,
       TALLY_SEED: 'off',
+      // Tokens the test mints (the shop keeper's admin token) verify with this secret.
+      TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
       COMMAND_API_PORT: String(await freePort()),
       QUERY_API_PORT: String(await freePort()),
       PROJECTORS_PORT: String(await freePort()),
@@ -72,6 +82,7 @@ describe('embedded checkout wiring', () => {
     const listed = await httpRequest<{ items: { name: string; state: string }[] }>(
       'GET',
       `${tally.urls.sagas}/api/v1/process-managers`,
+      { headers: authHeader('admin') },
     );
     expect(listed.body.items).toEqual([expect.objectContaining({ name: 'checkout', state: 'running' })]);
     const ready = await httpRequest('GET', `${tally.urls.sagas}/readyz`);

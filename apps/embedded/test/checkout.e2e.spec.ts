@@ -1,4 +1,11 @@
-import { httpRequest, type RunningTally, ShopClient, startEmbedded, waitUntil } from '@tally/testing';
+import {
+  authHeader,
+  httpRequest,
+  type RunningTally,
+  ShopClient,
+  startEmbedded,
+  waitUntil,
+} from '@tally/testing';
 import { randomUUID } from 'node:crypto';
 
 // Checkout in embedded mode (`npm start`): one process on PGlite, no NATS. The checkout process manager runs
@@ -48,6 +55,7 @@ describe('checkout in embedded mode', () => {
     const checkout = await httpRequest<{ events: { type: string }[] }>(
       'GET',
       `${tally.queryApi}/api/v1/streams/checkout-${orderId}/events`,
+      { headers: authHeader('auditor') },
     );
     expect(checkout.status).toBe(200);
     expect(checkout.body.events.map((event) => event.type)).toContain('CheckoutEventObserved');

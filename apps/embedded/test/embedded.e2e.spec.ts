@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProductView, SearchProductsResult } from '@tally/read-models';
-import { createTestDatabase, freePort, httpRequest, spawnTally, startEmbedded } from '@tally/testing';
+import {
+  authHeader,
+  createTestDatabase,
+  freePort,
+  httpRequest,
+  spawnTally,
+  startEmbedded,
+} from '@tally/testing';
 
 // `npm start` as a newcomer runs it: the built launcher, no configuration but ports and a data directory.
 
@@ -69,6 +76,7 @@ describe('embedded launcher', () => {
             const history = await httpRequest<{ events: { type: string }[] }>(
               'GET',
               `${first.queryApi}/api/v1/streams/stock-${item.sku}/events`,
+              { headers: authHeader('auditor') },
             );
             soldOutHistories.add(
               history.status === 404
@@ -102,6 +110,7 @@ describe('embedded launcher', () => {
       try {
         expect(tally.output()).toContain('Tally is running on PostgreSQL');
         const created = await httpRequest('POST', `${tally.commandApi}/api/v1/products`, {
+          headers: authHeader('admin'),
           body: {
             sku: 'PG-LAMP',
             name: 'Postgres Lamp',
@@ -112,8 +121,9 @@ describe('embedded launcher', () => {
         });
         expect(created.status).toBe(201);
         const token = created.headers.get('tally-consistency') ?? '';
+        // A draft is the merchant's: only an admin reads it.
         const product = await httpRequest<ProductView>('GET', `${tally.queryApi}/api/v1/products/PG-LAMP`, {
-          headers: { 'tally-consistency': token },
+          headers: { ...authHeader('admin'), 'tally-consistency': token },
         });
         expect(product.status).toBe(200);
         expect(product.body).toMatchObject({ sku: 'PG-LAMP', status: 'draft' });
@@ -128,7 +138,7 @@ describe('embedded launcher', () => {
   it('stops cleanly on SIGTERM, closing the database', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tally-stop-'));
     try {
-      const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
       const launcher = spawnTally('embedded', {
         TALLY_DATA_DIR: dataDir,
         TALLY_SEED: 'off',
@@ -137,6 +147,8 @@ describe('embedded launcher', () => {
         QUERY_API_PORT: String(ports[1]),
         PROJECTORS_PORT: String(ports[2]),
         SAGAS_PORT: String(ports[3]),
+        // The launcher serves the storefront too: never on the default port another process may hold.
+        STOREFRONT_PORT: String(ports[4]),
       });
       for (
         let waited = 0;

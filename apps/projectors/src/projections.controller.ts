@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { SqlClient } from '@tally/database';
-import { METRICS_REGISTRY, SQL_CLIENT } from '@tally/platform';
+import { METRICS_REGISTRY, Roles, SQL_CLIENT } from '@tally/platform';
 import { projectionCheckpoints } from '@tally/read-models';
 import type { Registry } from 'prom-client';
 import { RunningProjections } from './running-projections';
@@ -21,6 +21,7 @@ export interface ProjectionInfo {
 }
 
 @Controller('api/v1/projections')
+@Roles('admin')
 export class ProjectionsController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,

@@ -1,6 +1,7 @@
 import { migrate, PgliteSqlClient } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { type Infrastructure, loadConfig } from '@tally/platform';
+import { authHeader, routesWithoutRoles, TEST_AUTH_SECRET } from '@tally/testing';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createProjectors, projectorsMigrations } from './projectors.app';
@@ -20,7 +21,7 @@ describe('projectors', () => {
       sql,
       eventStore: new PostgresEventStore(sql),
       logger: pino({ level: 'silent' }),
-      authSecret: 'tally-test-auth-secret-0123456789abcdef',
+      authSecret: TEST_AUTH_SECRET,
       close: () => sql.close(),
     };
     await migrate(sql, [eventStoreMigrations, ...projectorsMigrations]);
@@ -45,7 +46,8 @@ describe('projectors', () => {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     try {
-      const get = (url: string) => app.inject({ method: 'GET', url });
+      const get = (url: string, headers: Record<string, string> = authHeader('admin')) =>
+        app.inject({ method: 'GET', url, headers });
       const ready = await get('/readyz');
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toMatchObject({
@@ -61,9 +63,15 @@ describe('projectors', () => {
           { name: 'stock', state: 'running' },
           { name: 'carts', state: 'running' },
           { name: 'orders', state: 'running' },
+          { name: 'customers', state: 'running' },
         ],
       });
-      const metrics = (await get('/metrics')).body;
+      // Operators' routes are for admins; health and metrics for anyone.
+      expect((await get('/api/v1/projections', authHeader('customer'))).statusCode).toBe(403);
+      expect((await get('/api/v1/projections', {})).statusCode).toBe(401);
+      expect((await get('/readyz', {})).statusCode).toBe(200);
+      expect(routesWithoutRoles(app)).toEqual([]);
+      const metrics = (await get('/metrics', {})).body;
       expect(metrics).toMatch(/tally_projection_lag_events\{[^}]*projection="carts"[^}]*\} 0/);
       expect(metrics).toMatch(/tally_projection_poison_events_recorded\{[^}]*projection="catalog"[^}]*\} 0/);
     } finally {

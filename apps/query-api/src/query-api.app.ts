@@ -4,11 +4,14 @@ import type { MigrationSet } from '@tally/database';
 import { createHttpApp, type Infrastructure } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
 import { CartsController } from './carts/carts.controller';
+import { CategoriesController } from './categories/categories.controller';
 import { ConsistencyGate } from './consistency/consistency-gate';
+import { CustomersController } from './customers/customers.controller';
 import { InventoryController } from './inventory/inventory.controller';
 import { DocsController } from './openapi/docs.controller';
 import { OrdersController } from './orders/orders.controller';
 import { ProductsController } from './products/products.controller';
+import { ZeroResultSearches } from './products/zero-result-searches';
 import { ShippingMethodsController } from './shipping/shipping-methods.controller';
 import { StreamsController } from './streams/streams.controller';
 
@@ -18,14 +21,16 @@ export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations]
 @Module({
   controllers: [
     ProductsController,
+    CategoriesController,
     CartsController,
     InventoryController,
     OrdersController,
+    CustomersController,
     ShippingMethodsController,
     StreamsController,
     DocsController,
   ],
-  providers: [ConsistencyGate],
+  providers: [ConsistencyGate, ZeroResultSearches],
 })
 class QueryApiModule {}
 

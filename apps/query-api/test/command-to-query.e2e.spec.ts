@@ -1,6 +1,13 @@
 import type { ProblemDetails } from '@tally/platform';
 import type { CartView, ProductView, SearchProductsResult, StockView } from '@tally/read-models';
-import { httpRequest, type HttpResponse, type RunningTally, startEmbedded, startFull } from '@tally/testing';
+import {
+  authHeader,
+  httpRequest,
+  type HttpResponse,
+  type RunningTally,
+  startEmbedded,
+  startFull,
+} from '@tally/testing';
 import { randomUUID } from 'node:crypto';
 import { cartSchema } from '../src/carts/carts.schemas';
 import { stockSchema } from '../src/inventory/inventory.schemas';
@@ -35,6 +42,19 @@ describe.each([
     await running?.stop();
   });
 
+  /** Guest carts this suite opened, with the signed token that proves it holds them. */
+  const cartTokens = new Map<string, string>();
+  /**
+   * How the clients of each route authenticate: a shopper with the cart's token on a guest cart it opened,
+   * the shop keeper (an admin) on the catalog, stock, streams and operators' routes.
+   */
+  const credentialsFor = (path: string): Record<string, string> => {
+    if (path === '/api/v1/carts') return {};
+    const cartId = /^\/api\/v1\/carts\/([^/?]+)/.exec(path)?.[1];
+    const cartToken = cartId === undefined ? undefined : cartTokens.get(cartId);
+    return cartToken === undefined ? authHeader('admin') : { 'tally-cart-token': cartToken };
+  };
+
   /** Sends a command and returns its response; fails with the process output when it is not a 2xx. */
   const command = async (
     method: 'POST' | 'PATCH' | 'DELETE',
@@ -42,18 +62,25 @@ describe.each([
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<HttpResponse & { token: string }> => {
-    const response = await httpRequest(method, `${tally().commandApi}${path}`, { body, headers });
+    const response = await httpRequest(method, `${tally().commandApi}${path}`, {
+      body,
+      headers: { ...credentialsFor(path), ...headers },
+    });
     if (response.status >= 300) {
       throw new Error(`${method} ${path} -> ${response.status} ${response.text}\n${tally().output()}`);
     }
     const token = response.headers.get('tally-consistency');
     expect(token).toMatch(/\S/);
+    const opened = response.body as { cartId?: string; cartToken?: string };
+    if (path === '/api/v1/carts' && opened.cartId && opened.cartToken) {
+      cartTokens.set(opened.cartId, opened.cartToken);
+    }
     return { ...response, token: token ?? '' };
   };
 
   const query = <Body>(path: string, token?: string) =>
     httpRequest<Body>('GET', `${tally().queryApi}${path}`, {
-      headers: token ? { 'tally-consistency': token } : {},
+      headers: { ...credentialsFor(path), ...(token ? { 'tally-consistency': token } : {}) },
     });
 
   const createPublished = async (
@@ -166,7 +193,7 @@ describe.each([
         `${tally().commandApi}/api/v1/carts/${cartId}/items/${sku}`,
         {
           body: { quantity: 4 },
-          headers: { 'if-match': etag },
+          headers: { ...credentialsFor(`/api/v1/carts/${cartId}`), 'if-match': etag },
         },
       );
       expect(stale.status).toBe(412);
@@ -434,9 +461,15 @@ describe.each([
     it('lists projections with checkpoint and lag', async () => {
       const response = await httpRequest<{
         items: { name: string; state: string; checkpoint: string; lag: { events: number } }[];
-      }>('GET', `${tally().projectors}/api/v1/projections`);
+      }>('GET', `${tally().projectors}/api/v1/projections`, { headers: authHeader('admin') });
       expect(response.status).toBe(200);
-      expect(response.body.items.map((item) => item.name)).toEqual(['catalog', 'stock', 'carts', 'orders']);
+      expect(response.body.items.map((item) => item.name)).toEqual([
+        'catalog',
+        'stock',
+        'carts',
+        'orders',
+        'customers',
+      ]);
       for (const item of response.body.items) {
         expect(item.state).toBe('running');
         expect(typeof item.checkpoint).toBe('string');
@@ -448,6 +481,7 @@ describe.each([
       const response = await httpRequest<{ items: { name: string; state: string }[] }>(
         'GET',
         `${tally().sagas}/api/v1/process-managers`,
+        { headers: authHeader('admin') },
       );
       expect(response.status).toBe(200);
       expect(response.body.items).toEqual([
@@ -464,10 +498,12 @@ describe.each([
       expect(docs.body.openapi).toBe('3.1.0');
       expect(Object.keys(docs.body.paths).sort()).toEqual([
         '/api/v1/carts/{cartId}',
+        '/api/v1/categories',
         '/api/v1/inventory/{sku}',
         '/api/v1/orders',
         '/api/v1/orders/{orderId}',
         '/api/v1/products',
+        '/api/v1/products/suggestions',
         '/api/v1/products/{sku}',
         '/api/v1/shipping-methods',
         '/api/v1/streams/{streamId}/events',

@@ -1,7 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { Roles } from '@tally/platform';
 import { ProcessHost, type ProcessManagerInfo } from './runtime/process-host';
 
 @Controller('api/v1/process-managers')
+@Roles('admin')
 export class ProcessManagersController {
   constructor(@Inject(ProcessHost) private readonly host: ProcessHost) {}
 

@@ -3,6 +3,7 @@ import { checkoutStreamId } from '@tally/domain';
 import { uuidv7 } from '@tally/event-store';
 import { InProcessEventConsumers, startNatsTestServer, type NatsTestServer } from '@tally/messaging';
 import { type Infrastructure, loadConfig } from '@tally/platform';
+import { authHeader, routesWithoutRoles, TEST_AUTH_SECRET } from '@tally/testing';
 import { createSagas } from './sagas.app';
 import { RecordingCommandSender, type SagasHarness, startSagasHarness, until } from './testing/sagas.harness';
 
@@ -30,7 +31,7 @@ describe('sagas app', () => {
       sql: h.db.client,
       eventStore: h.store,
       logger: h.logger,
-      authSecret: 'tally-test-auth-secret-0123456789abcdef',
+      authSecret: TEST_AUTH_SECRET,
       close: () => Promise.resolve(),
     };
   }
@@ -42,9 +43,10 @@ describe('sagas app', () => {
     return app;
   }
 
-  const get = (url: string) => {
+  /** A read as an admin (operators' routes are theirs) unless other credentials are given. */
+  const get = (url: string, headers: Record<string, string> = authHeader('admin')) => {
     if (!app) throw new Error('no app');
-    return app.inject({ method: 'GET', url });
+    return app.inject({ method: 'GET', url, headers });
   };
 
   it('runs checkout over in-process consumers: ready, listed, counted, and places the order', async () => {
@@ -84,6 +86,10 @@ describe('sagas app', () => {
 
     const list = await get('/api/v1/process-managers');
     expect(list.statusCode).toBe(200);
+    // Operators' routes are for admins only; every route declares who may call it.
+    expect((await get('/api/v1/process-managers', authHeader('auditor'))).statusCode).toBe(403);
+    expect((await get('/api/v1/process-managers', {})).statusCode).toBe(401);
+    expect(routesWithoutRoles(app!)).toEqual([]);
     expect(list.json()).toMatchObject({
       items: [
         { name: 'checkout', consumer: 'checkout', state: 'running', instances: { active: 1, terminal: 0 } },

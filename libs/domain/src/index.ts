@@ -6,3 +6,5 @@ export * from './cart';
 export * from './ordering';
 export * from './payments';
 export * from './checkout';
+export * from './identity';
+export * from './search';

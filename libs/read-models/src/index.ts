@@ -1,5 +1,6 @@
 import { cartsProjection } from './carts/carts.projection';
 import { catalogProjection } from './catalog/catalog.projection';
+import { customersProjection } from './customers/customers.projection';
 import { ordersProjection } from './orders/orders.projection';
 import type { Projection } from './projection';
 import { stockProjection } from './stock/stock.projection';
@@ -17,11 +18,17 @@ export { cartsProjection } from './carts/carts.projection';
 export * from './carts/carts.queries';
 export { ordersProjection } from './orders/orders.projection';
 export * from './orders/orders.queries';
+export { customersProjection } from './customers/customers.projection';
+export * from './customers/customers.queries';
 
-/** Every read model Tally keeps in PostgreSQL, for the projectors app (names: catalog, stock, carts, orders). */
+/**
+ * Every read model Tally keeps in PostgreSQL, for the projectors app
+ * (names: catalog, stock, carts, orders, customers).
+ */
 export const allProjections: readonly Projection[] = [
   catalogProjection,
   stockProjection,
   cartsProjection,
   ordersProjection,
+  customersProjection,
 ];

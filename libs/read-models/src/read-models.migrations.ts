@@ -1,6 +1,7 @@
 import type { Migration, MigrationSet } from '@tally/database';
 import { cartsMigrations } from './carts/carts.schema';
 import { catalogMigrations } from './catalog/catalog.schema';
+import { customersMigrations } from './customers/customers.schema';
 import { ordersMigrations } from './orders/orders.schema';
 import { stockMigrations } from './stock/stock.schema';
 
@@ -43,5 +44,6 @@ export const readModelMigrations: MigrationSet = {
     ...stockMigrations,
     ...cartsMigrations,
     ...ordersMigrations,
+    ...customersMigrations,
   ],
 };

@@ -5,10 +5,25 @@ import {
   type AddCartItem,
   type CartCommand,
   cartDecider,
+  CartNotFound,
+  type CartOwnership,
   cartStreamId,
   isProductPurchasable,
+  mayUseCart,
 } from '@tally/domain';
-import { APP_CONFIG, type AppConfig, ConsistencyTimeout, HttpProblem, SQL_CLIENT } from '@tally/platform';
+import type { EventStore } from '@tally/event-store';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  AUTH_SECRET,
+  cartTokenFromRequest,
+  ConsistencyTimeout,
+  EVENT_STORE,
+  HttpProblem,
+  type RequestHeaders,
+  SQL_CLIENT,
+  GUEST,
+} from '@tally/platform';
 import { getProduct, waitForProjections } from '@tally/read-models';
 import type { CommandContext } from '../shared/command-edge';
 import { Decide, type CommandOutcome } from '../shared/decide.command';
@@ -28,7 +43,32 @@ export class CartHandler {
     private readonly commandBus: CommandBus,
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AUTH_SECRET) private readonly secret: string,
   ) {}
+
+  /**
+   * Lets the request through only if its caller may use the cart (`mayUseCart`: an admin, the cart's
+   * customer, or for a guest cart whoever holds its signed cart token); otherwise CART_NOT_FOUND, exactly
+   * the answer for a cart that does not exist, so that cart ids cannot be probed. A tampered cart token is
+   * a 403 whatever the cart. Ownership comes from the cart's own stream, never from a read model that may
+   * lag: a cart's owner is fixed when it is opened.
+   */
+  async authorize(request: RequestHeaders, cartId: string, context: CommandContext): Promise<void> {
+    const cartToken = cartTokenFromRequest(request, this.secret);
+    const owner = await this.ownerOf(cartId);
+    if (owner === null || !mayUseCart(owner, context.principal ?? GUEST, cartToken)) {
+      throw inRequestTerms(new CartNotFound(cartId), { byCode: { CART_NOT_FOUND: 'path.cartId' } });
+    }
+  }
+
+  /** Who a cart belongs to, from its `CartOpened`; null when it was never opened. */
+  async ownerOf(cartId: string): Promise<CartOwnership | null> {
+    const [first] = await this.store.readStream(cartStreamId(cartId), { fromVersion: 1, toVersion: 1 });
+    if (first?.type !== 'CartOpened') return null;
+    const { customerId } = first.data as { customerId?: unknown };
+    return { cartId, customerId: typeof customerId === 'string' ? customerId : null };
+  }
 
   /** Prices `quantity` units of `sku` from the catalog, then adds them. */
   async addItem(
@@ -76,7 +116,11 @@ export class CartHandler {
       );
     } catch (error) {
       throw inRequestTerms(error, {
-        byCode: { CART_NOT_FOUND: 'path.cartId', CART_ALREADY_CHECKED_OUT: 'path.cartId' },
+        byCode: {
+          CART_NOT_FOUND: 'path.cartId',
+          CART_ALREADY_CHECKED_OUT: 'path.cartId',
+          CART_ALREADY_MERGED: 'path.cartId',
+        },
         byField: {
           // The SKU is in the body when adding and in the path otherwise.
           sku: command.type === 'AddCartItem' ? 'sku' : 'path.sku',

@@ -28,6 +28,14 @@ export const changeCartItemQuantityBody = z.strictObject({ quantity: cartQuantit
 
 export const cartWritten = z.object({ cartId: uuidSchema, version: versionSchema });
 
+/** `POST /carts`: a guest also gets the signed token that proves they hold the cart (also set as cookie tally_cart). */
+export const cartOpened = cartWritten.extend({
+  cartToken: z
+    .string()
+    .optional()
+    .meta({ description: 'Guest carts only: send it back as Tally-Cart-Token (or the tally_cart cookie)' }),
+});
+
 const base = '/api/v1/carts';
 const tag = 'carts';
 
@@ -40,8 +48,8 @@ export const cartOperations: readonly ApiOperation[] = [
     tag,
     body: openCartBody,
     bodyRequired: false,
-    success: { status: 201, description: 'Opened', schema: cartWritten },
-    problems: [422],
+    success: { status: 201, description: 'Opened', schema: cartOpened },
+    problems: [403, 422],
   },
   {
     method: 'post',
@@ -52,7 +60,7 @@ export const cartOperations: readonly ApiOperation[] = [
     params: cartPath,
     body: addCartItemBody,
     success: { status: 200, description: 'Added', schema: cartWritten },
-    problems: [404, 409, 412, 422, 503],
+    problems: [403, 404, 409, 412, 422, 503],
     readsReadModels: true,
   },
   {
@@ -64,7 +72,7 @@ export const cartOperations: readonly ApiOperation[] = [
     params: cartItemPath,
     body: changeCartItemQuantityBody,
     success: { status: 200, description: 'Changed (or already so)', schema: cartWritten },
-    problems: [404, 409, 412, 422],
+    problems: [403, 404, 409, 412, 422],
   },
   {
     method: 'delete',
@@ -74,7 +82,7 @@ export const cartOperations: readonly ApiOperation[] = [
     tag,
     params: cartItemPath,
     success: { status: 200, description: 'Removed', schema: cartWritten },
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   },
   {
     method: 'delete',
@@ -84,6 +92,6 @@ export const cartOperations: readonly ApiOperation[] = [
     tag,
     params: cartPath,
     success: { status: 200, description: 'Cleared (or already empty)', schema: cartWritten },
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   },
 ];

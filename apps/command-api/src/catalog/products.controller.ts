@@ -1,5 +1,5 @@
 import { Controller, Patch, Post, Req, Res } from '@nestjs/common';
-import { parseRequest } from '@tally/platform';
+import { parseRequest, Roles } from '@tally/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommandEdge } from '../shared/command-edge';
 import { parseCommandRequest } from '../shared/parse-command-request';
@@ -14,6 +14,7 @@ import {
 
 /** Catalog commands: `/api/v1/products` (parse -> command -> decide -> 201/200 with ETag). */
 @Controller('api/v1/products')
+@Roles('admin')
 export class ProductsController {
   constructor(
     private readonly edge: CommandEdge,

@@ -66,7 +66,7 @@ export const productOperations: readonly ApiOperation[] = [
     tag,
     body: createProductBody,
     success: written('Created', 201),
-    problems: [409, 422],
+    problems: [403, 409, 422],
   },
   {
     method: 'patch',
@@ -77,7 +77,7 @@ export const productOperations: readonly ApiOperation[] = [
     params: productPath,
     body: changeProductDetailsBody,
     success: written('Changed (or already so)'),
-    problems: [404, 409, 412, 422],
+    problems: [403, 404, 409, 412, 422],
   },
   {
     method: 'patch',
@@ -88,7 +88,7 @@ export const productOperations: readonly ApiOperation[] = [
     params: productPath,
     body: changeProductPriceBody,
     success: written('Changed (or already so)'),
-    problems: [404, 409, 412, 422],
+    problems: [403, 404, 409, 412, 422],
   },
   ...(
     [
@@ -104,6 +104,6 @@ export const productOperations: readonly ApiOperation[] = [
     tag,
     params: productPath,
     success: written('Done (or already so)'),
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   })),
 ];

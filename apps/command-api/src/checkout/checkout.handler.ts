@@ -69,6 +69,7 @@ export class CheckoutHandler {
         byCode: {
           CART_NOT_FOUND: 'path.cartId',
           CART_ALREADY_CHECKED_OUT: 'path.cartId',
+          CART_ALREADY_MERGED: 'path.cartId',
           CART_EMPTY: 'path.cartId',
         },
         byField: {

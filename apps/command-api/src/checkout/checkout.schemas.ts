@@ -65,6 +65,6 @@ export const checkoutOperations: readonly ApiOperation[] = [
     params: checkoutPath,
     body: checkoutBody,
     success: { status: 202, description: 'Accepted: the order is being placed', schema: checkoutAccepted },
-    problems: [404, 409, 412, 422],
+    problems: [403, 404, 409, 412, 422],
   },
 ];

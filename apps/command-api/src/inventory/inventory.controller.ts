@@ -1,4 +1,5 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
+import { Roles } from '@tally/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommandEdge } from '../shared/command-edge';
 import { parseCommandRequest } from '../shared/parse-command-request';
@@ -7,6 +8,7 @@ import { StockItemHandler } from './stock-item.handler';
 
 /** Inventory commands: `/api/v1/inventory/{sku}` (parse -> command -> decide -> 200 with ETag). */
 @Controller('api/v1/inventory')
+@Roles('admin')
 export class InventoryController {
   constructor(
     private readonly edge: CommandEdge,

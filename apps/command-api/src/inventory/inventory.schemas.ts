@@ -37,7 +37,7 @@ export const inventoryOperations: readonly ApiOperation[] = [
     params: stockPath,
     body: receiveStockBody,
     success: { status: 200, description: 'Received', schema: stockWritten },
-    problems: [409, 412, 422],
+    problems: [403, 409, 412, 422],
   },
   {
     method: 'post',
@@ -48,6 +48,6 @@ export const inventoryOperations: readonly ApiOperation[] = [
     params: stockPath,
     body: adjustStockBody,
     success: { status: 200, description: 'Adjusted', schema: stockWritten },
-    problems: [409, 412, 422],
+    problems: [403, 409, 412, 422],
   },
 ];

@@ -1,7 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
-import type { OrderCommand } from '@tally/domain';
+import { mayUseCart, type OrderCommand, OrderNotFound, orderStreamId } from '@tally/domain';
 import type { EventStore } from '@tally/event-store';
-import { EVENT_STORE, uuidv7 } from '@tally/platform';
+import { AUTH_SECRET, cartTokenFromRequest, EVENT_STORE, GUEST, Roles, uuidv7 } from '@tally/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type CommandContext, CommandEdge } from '../shared/command-edge';
 import { noBody } from '../shared/common.schemas';
@@ -14,21 +14,26 @@ import { orderPath, requestRefundBody, shipOrderBody } from './orders.schemas';
 
 /**
  * Order commands from people: `/api/v1/orders/{orderId}/...` (parse -> command -> decide -> 200/202 with
- * ETag). Cancelling is the customer's; shipping, delivering and refunding are the merchant's. Roles are
- * not enforced until identity arrives (`shared/actor.ts`); the actor is recorded on every event.
+ * ETag). Cancelling is the customer's (or an admin's); shipping, delivering and refunding are the
+ * merchant's. The actor is recorded on every event.
  */
 @Controller('api/v1/orders')
+@Roles('admin')
 export class OrdersController {
   constructor(
     private readonly edge: CommandEdge,
     private readonly orders: OrderHandler,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AUTH_SECRET) private readonly secret: string,
   ) {}
 
+  /** Whoever may use the order's cart may cancel it: its customer, a guest with its cart token, an admin. */
   @Post(':orderId/cancel')
+  @Roles('guest')
   cancel(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.edge.run(request, reply, async (context) => {
       const { orderId } = parseCommandRequest(request, { path: orderPath, body: noBody }).path;
+      await this.authorize(request, orderId, context);
       const outcome = await this.execute(
         { type: 'CancelOrder', data: { orderId, reason: 'customer_request' }, metadata: context.metadata },
         context,
@@ -84,6 +89,26 @@ export class OrdersController {
       });
       return { status: 202, body: { orderId, refundId: stored, version: outcome.version }, outcome };
     });
+  }
+
+  /**
+   * The order exists and the caller may use the cart it was placed from (`mayUseCart`); otherwise
+   * ORDER_NOT_FOUND, the answer for an unknown order. The owner comes from the order's `OrderPlaced`.
+   */
+  private async authorize(request: FastifyRequest, orderId: string, context: CommandContext): Promise<void> {
+    const cartToken = cartTokenFromRequest(request, this.secret);
+    const [placed] = await this.store.readStream(orderStreamId(orderId), { fromVersion: 1, toVersion: 1 });
+    const data = (placed?.type === 'OrderPlaced' ? placed.data : null) as {
+      cartId?: unknown;
+      customerId?: unknown;
+    } | null;
+    const owner =
+      data && typeof data.cartId === 'string'
+        ? { cartId: data.cartId, customerId: typeof data.customerId === 'string' ? data.customerId : null }
+        : null;
+    if (owner === null || !mayUseCart(owner, context.principal ?? GUEST, cartToken)) {
+      throw inRequestTerms(new OrderNotFound(orderId), { byCode: { ORDER_NOT_FOUND: 'path.orderId' } });
+    }
   }
 
   private async execute(command: OrderCommand, context: CommandContext): Promise<CommandOutcome> {

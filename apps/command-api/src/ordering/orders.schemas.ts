@@ -39,7 +39,7 @@ export const orderOperations: readonly ApiOperation[] = [
     tag,
     params: orderPath,
     success: { status: 200, description: 'Cancelled (or already so)', schema: orderWritten },
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   },
   {
     method: 'post',
@@ -51,7 +51,7 @@ export const orderOperations: readonly ApiOperation[] = [
     body: shipOrderBody,
     bodyRequired: false,
     success: { status: 200, description: 'Shipped (or already so)', schema: orderWritten },
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   },
   {
     method: 'post',
@@ -61,7 +61,7 @@ export const orderOperations: readonly ApiOperation[] = [
     tag,
     params: orderPath,
     success: { status: 200, description: 'Delivered (or already so)', schema: orderWritten },
-    problems: [404, 409, 412],
+    problems: [403, 404, 409, 412],
   },
   {
     method: 'post',
@@ -72,6 +72,6 @@ export const orderOperations: readonly ApiOperation[] = [
     params: orderPath,
     body: requestRefundBody,
     success: { status: 202, description: 'Accepted: the refund is being paid out', schema: refundRequested },
-    problems: [404, 409, 412, 422],
+    problems: [403, 404, 409, 412, 422],
   },
 ];

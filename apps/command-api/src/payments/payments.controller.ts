@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { WebhookRejected, WebhookPayloadInvalid } from '@tally/payments';
-import { HttpProblem, parseRequest } from '@tally/platform';
+import { HttpProblem, parseRequest, Roles } from '@tally/platform';
 import type { FastifyRequest } from 'fastify';
 import { PaymentWebhooks } from './payment-webhooks';
 import { webhookPath, webhookProviders } from './payments.schemas';
@@ -12,6 +12,7 @@ import { webhookPath, webhookProviders } from './payments.schemas';
  * resending it. A failure to store it is a 5xx, which the provider retries.
  */
 @Controller('api/v1/payments/webhooks')
+@Roles('guest')
 export class PaymentsController {
   constructor(private readonly webhooks: PaymentWebhooks) {}
 

@@ -1,11 +1,11 @@
 import type { Actor } from '@tally/domain';
+import { actorOf, principalOf } from '@tally/platform';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * Who issued a request. The one place identity is resolved: there is no authentication yet, so everyone is
- * an anonymous guest. When identity arrives, this function reads the verified principal instead and every
- * command, event and idempotency key picks it up from here.
+ * Who issued a request: the principal the global roles guard verified (a guest without an access token).
+ * The one place the actor is resolved: every command, event and idempotency key picks it up from here.
  */
-export function resolveActor(_request: FastifyRequest): Actor {
-  return { id: 'anonymous', role: 'guest' };
+export function resolveActor(request: FastifyRequest): Actor {
+  return actorOf(principalOf(request));
 }

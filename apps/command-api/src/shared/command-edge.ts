@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CommandMetadata } from '@tally/domain';
-import { HttpProblem, LOGGER, type Logger, uuidv7 } from '@tally/platform';
+import { HttpProblem, LOGGER, type Logger, type Principal, principalOf, uuidv7 } from '@tally/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { resolveActor } from './actor';
 import { CLOCK, type Clock } from './clock';
@@ -17,6 +17,11 @@ export interface CommandContext {
   readonly expectedVersion: number | undefined;
   /** From `Tally-Consistency`: read models consulted while building the command must have passed it. */
   readonly consistencyToken: string | undefined;
+  /**
+   * Who is asking, as the roles guard verified it: what ownership checks (carts, orders) decide on.
+   * Absent for commands the system issues itself (read as a guest, who owns nothing).
+   */
+  readonly principal?: Principal;
 }
 
 /**
@@ -29,6 +34,8 @@ export interface CommandResponse {
   readonly outcome: CommandOutcome;
   /** For 201 and 202: where the created (or coming) resource is read (query-api). */
   readonly location?: string;
+  /** More response headers (the guest cart's `Set-Cookie`); replayed with the response. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,6 +57,7 @@ export class CommandEdge {
     work: (context: CommandContext) => Promise<CommandResponse>,
   ): Promise<void> {
     const headers = parseCommandHeaders(request.headers);
+    const principal = principalOf(request);
     const actor = resolveActor(request);
     const key = headers.idempotencyKey;
     const fingerprint = requestFingerprint({
@@ -69,6 +77,7 @@ export class CommandEdge {
       },
       expectedVersion: headers.expectedVersion,
       consistencyToken: headers.consistencyToken,
+      principal,
     };
 
     if (key === undefined) {
@@ -122,11 +131,12 @@ export class CommandEdge {
   }
 }
 
-function toResponse({ status, body, outcome, location }: CommandResponse): StoredResponse {
+function toResponse({ status, body, outcome, location, headers }: CommandResponse): StoredResponse {
   return {
     status,
     body,
     headers: {
+      ...headers,
       etag: etag(outcome.version),
       'tally-consistency': outcome.checkpoint,
       ...(location === undefined ? {} : { location }),

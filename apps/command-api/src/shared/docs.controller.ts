@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { Roles } from '@tally/platform';
 import { cartOperations } from '../cart/carts.schemas';
 import { checkoutOperations } from '../checkout/checkout.schemas';
 import { productOperations } from '../catalog/products.schemas';
@@ -19,6 +20,7 @@ export const commandApiOperations: readonly ApiOperation[] = [
 
 /** The OpenAPI 3.1 document, generated from the request schemas that validate each endpoint. */
 @Controller('api/docs')
+@Roles('guest')
 export class DocsController {
   private readonly document = buildOpenApiDocument(commandApiOperations);
 

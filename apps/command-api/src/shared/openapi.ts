@@ -32,7 +32,9 @@ export interface ApiOperation {
 
 const PROBLEM_TEXT: Record<number, string> = {
   400: 'Invalid request: malformed JSON or headers, fields that fail validation (each listed in `errors`), or a webhook whose signature is missing, wrong or replayed',
-  404: 'Unknown resource',
+  401: 'The access token (Authorization: Bearer, or the tally_access cookie) is invalid or expired, or the route needs a signed-in account',
+  403: 'Not allowed for your role, naming another customer, or a tampered cart token (CART_TOKEN_INVALID)',
+  404: 'Unknown resource, or a cart or order you may not use (the same answer, so ids cannot be probed)',
   409: 'Not allowed in the current state, a concurrent modification, or an idempotency key still in use',
   412: 'If-Match does not match the current version',
   413: 'Body larger than 100 kB',
@@ -112,7 +114,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]): Recor
         content: { 'application/json': { schema: schemaOf(operation.success.schema, 'output') } },
       },
     };
-    const problemStatuses = [...new Set([400, 413, 415, ...operation.problems])].sort((a, b) => a - b);
+    // Any request may carry a bad access token (401).
+    const problemStatuses = [...new Set([400, 401, 413, 415, ...operation.problems])].sort((a, b) => a - b);
     for (const status of problemStatuses) {
       responses[status] = {
         description: PROBLEM_TEXT[status] ?? 'Problem',

@@ -1,3 +1,4 @@
+import { loadConfig, resolveAuthSecret, signAccessToken } from '@tally/platform';
 import type { DemoProduct } from './demo-catalog';
 import type { ProgressBar } from './progress';
 
@@ -8,7 +9,15 @@ export interface SeedOptions {
   readonly progress?: ProgressBar;
   /** Products seeded at once (default 4). */
   readonly concurrency?: number;
+  /**
+   * The secret the apps verify tokens with (`Infrastructure.authSecret`): the seed acts as an admin with a
+   * token signed by it. Default: the secret this process's environment resolves to.
+   */
+  readonly authSecret?: string;
 }
+
+/** The account the seed acts as: an admin of its own, so its events say who wrote the demo catalog. */
+export const SEED_ADMIN = { id: '0190d5a8-0000-7000-8000-5eed00000001', email: 'seed@tally.local' } as const;
 
 /** The outcome of seeding: how many products, and the consistency token of the last write. */
 export interface SeedResult {
@@ -25,11 +34,15 @@ export interface SeedResult {
  */
 export async function seedDemoCatalog(options: SeedOptions): Promise<SeedResult> {
   const { commandApiUrl, products, progress } = options;
+  const secret = options.authSecret ?? resolveAuthSecret(loadConfig(process.env));
+  // Minted per request: a large catalog may take longer than one access token lives.
+  const authorization = () =>
+    `Bearer ${signAccessToken({ sub: SEED_ADMIN.id, role: 'admin', email: SEED_ADMIN.email }, secret, new Date())}`;
   let token = '';
   let requests = 0;
   const send = async (path: string, key: string, body?: unknown): Promise<void> => {
     requests += 1;
-    const written = await post(`${commandApiUrl}${path}`, `seed-v1:${key}`, body);
+    const written = await post(`${commandApiUrl}${path}`, `seed-v1:${key}`, authorization(), body);
     if (written > token) token = written;
   };
 
@@ -68,13 +81,19 @@ export async function seedDemoCatalog(options: SeedOptions): Promise<SeedResult>
 }
 
 /** POSTs JSON and returns the response's `Tally-Consistency`; retries a few times on 503 or a lost connection. */
-async function post(url: string, idempotencyKey: string, body?: unknown): Promise<string> {
+async function post(
+  url: string,
+  idempotencyKey: string,
+  authorization: string,
+  body?: unknown,
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     try {
       response = await fetch(url, {
         method: 'POST',
         headers: {
+          authorization,
           'idempotency-key': idempotencyKey,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },

@@ -6,7 +6,9 @@ export const cartPathParams = z.object({ cartId: z.uuid() });
 export const cartSchema = z.object({
   cartId: z.uuid(),
   customerId: z.string().nullable().describe('null for a guest cart'),
-  status: z.enum(['open', 'checked_out']),
+  status: z
+    .enum(['open', 'checked_out', 'merged'])
+    .describe('merged: a guest cart whose lines moved to the customer cart `mergedInto` at sign-in'),
   currency: z.string().length(3),
   lines: z.array(
     z.object({
@@ -20,4 +22,5 @@ export const cartSchema = z.object({
   total: moneySchema,
   version: z.number().int().describe('Version of the cart stream (also the ETag, for If-Match)'),
   orderId: z.string().optional().describe('Present once the cart is checked out'),
+  mergedInto: z.string().optional().describe('Present once a guest cart was merged into a customer cart'),
 });

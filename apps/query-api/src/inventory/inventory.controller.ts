@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import type { SqlClient } from '@tally/database';
-import { HttpProblem, parseRequest, SQL_CLIENT } from '@tally/platform';
+import { HttpProblem, parseRequest, Roles, SQL_CLIENT } from '@tally/platform';
 import { getProduct, getStock, type StockView } from '@tally/read-models';
 import type { FastifyReply } from 'fastify';
 import { ConsistencyGate } from '../consistency/consistency-gate';
@@ -8,6 +8,7 @@ import { stockPathParams } from './inventory.schemas';
 
 /** Stock levels from the stock read model. */
 @Controller('api/v1/inventory')
+@Roles('guest')
 export class InventoryController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,

@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
+import { Roles } from '@tally/platform';
 import { buildOpenApiDocument } from './openapi.document';
 
 @Controller('api/docs')
+@Roles('guest')
 export class DocsController {
   private readonly document = buildOpenApiDocument();
 

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { cartPathParams, cartSchema } from '../carts/carts.schemas';
+import { categoryListSchema } from '../categories/categories.schemas';
 import { stockPathParams, stockSchema } from '../inventory/inventory.schemas';
 import { listOrdersQuery, orderListSchema, orderPathParams, orderSchema } from '../orders/orders.schemas';
 import {
   productPathParams,
   productSchema,
   productSearchResultSchema,
+  productSuggestionsSchema,
   searchProductsQuery,
+  suggestProductsQuery,
 } from '../products/products.schemas';
 import { consistencyHeaderSchema, moneySchema, problemSchema } from '../shared.schemas';
 import { shippingMethodListSchema, shippingMethodsQuery } from '../shipping/shipping-methods.schemas';
@@ -34,11 +37,28 @@ interface Operation {
 const operations: readonly Operation[] = [
   {
     path: '/api/v1/products',
-    summary: 'Search published products, with facet counts by category and price band',
+    summary:
+      'Search published products (typos corrected), ranked by relevance then popularity, with facet counts ' +
+      'by category and price band; a search with words that finds nothing is recorded for analysts',
     tag: 'catalog',
     query: searchProductsQuery,
     consistency: 'catalog and stock',
     response: 'ProductSearchResult',
+  },
+  {
+    path: '/api/v1/products/suggestions',
+    summary: 'Products to suggest while the shopper types: word prefixes first, similar words otherwise',
+    tag: 'catalog',
+    query: suggestProductsQuery,
+    consistency: 'catalog',
+    response: 'ProductSuggestions',
+  },
+  {
+    path: '/api/v1/categories',
+    summary: 'Categories with published products: name, URL slug and product count',
+    tag: 'catalog',
+    consistency: 'catalog',
+    response: 'CategoryList',
   },
   {
     path: '/api/v1/products/{sku}',
@@ -108,6 +128,8 @@ export function buildOpenApiDocument(): JsonSchema {
   registry.add(problemSchema, { id: 'Problem' });
   registry.add(productSchema, { id: 'Product' });
   registry.add(productSearchResultSchema, { id: 'ProductSearchResult' });
+  registry.add(productSuggestionsSchema, { id: 'ProductSuggestions' });
+  registry.add(categoryListSchema, { id: 'CategoryList' });
   registry.add(cartSchema, { id: 'Cart' });
   registry.add(stockSchema, { id: 'Stock' });
   registry.add(orderSchema, { id: 'Order' });
@@ -167,7 +189,13 @@ function toOperation(operation: Operation): JsonSchema {
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${operation.response}` } } },
       },
       '400': problem('Invalid parameter; `errors` names each one (`query.pageSize`, `path.cartId`)'),
-      ...(operation.pathParams ? { '404': problem('Unknown id') } : {}),
+      '401': problem(
+        'Invalid or expired access token (Authorization: Bearer, or the tally_access cookie), or sign-in required',
+      ),
+      '403': problem('Not allowed for your role, or a tampered cart token (CART_TOKEN_INVALID)'),
+      ...(operation.pathParams
+        ? { '404': problem('Unknown id, or a cart or order you may not read (the same answer)') }
+        : {}),
       ...(operation.consistency
         ? { '503': problem('Read model not consistent with the token in time') }
         : {}),

@@ -20,6 +20,7 @@ describe('query-api OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
       'Cart',
+      'CategoryList',
       'EventEnvelope',
       'Money',
       'Order',
@@ -27,6 +28,7 @@ describe('query-api OpenAPI document', () => {
       'Problem',
       'Product',
       'ProductSearchResult',
+      'ProductSuggestions',
       'ShippingMethodList',
       'Stock',
       'StreamEventsPage',
@@ -47,6 +49,7 @@ describe('query-api OpenAPI document', () => {
       'query.sort',
       'query.page',
       'query.pageSize',
+      'query.includeUnpublished',
       'header.Tally-Consistency',
     ]);
     expect(parameters('/api/v1/carts/{cartId}')).toEqual(['path.cartId!', 'header.Tally-Consistency']);
@@ -62,10 +65,17 @@ describe('query-api OpenAPI document', () => {
     expect(Object.keys(document.paths['/api/v1/orders/{orderId}']!.get.responses)).toEqual([
       '200',
       '400',
+      '401',
+      '403',
       '404',
       '503',
     ]);
-    expect(Object.keys(document.paths['/api/v1/shipping-methods']!.get.responses)).toEqual(['200', '400']);
+    expect(Object.keys(document.paths['/api/v1/shipping-methods']!.get.responses)).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+    ]);
     expect(parameters('/api/v1/streams/{streamId}/events')).toEqual([
       'path.streamId!',
       'query.fromVersion',
@@ -74,6 +84,8 @@ describe('query-api OpenAPI document', () => {
     expect(Object.keys(document.paths['/api/v1/products/{sku}']!.get.responses)).toEqual([
       '200',
       '400',
+      '401',
+      '403',
       '404',
       '503',
     ]);

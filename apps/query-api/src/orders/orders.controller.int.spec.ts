@@ -1,11 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { migrate } from '@tally/database';
-import { orderStreamId, paymentStreamId } from '@tally/domain';
+import { cartStreamId, orderStreamId, paymentStreamId } from '@tally/domain';
 import { eventStoreMigrations, type JsonValue, PostgresEventStore, uuidv7 } from '@tally/event-store';
-import { loadConfig, type ProblemDetails, shippingMethods } from '@tally/platform';
-import { ordersProjection, ProjectionRunner } from '@tally/read-models';
-import { createTestSchema, type TestSchema } from '@tally/testing';
+import {
+  loadConfig,
+  type ProblemDetails,
+  shippingMethods,
+  signAccessToken,
+  signCartToken,
+} from '@tally/platform';
+import { cartsProjection, ordersProjection, ProjectionRunner } from '@tally/read-models';
+import {
+  authHeader,
+  createTestSchema,
+  httpRouteCount,
+  routesWithoutRoles,
+  TEST_AUTH_SECRET,
+  type TestSchema,
+} from '@tally/testing';
 import pino from 'pino';
 import { createQueryApi, queryApiMigrations } from '../query-api.app';
 import { shippingMethodListSchema } from '../shipping/shipping-methods.schemas';
@@ -27,7 +40,12 @@ describe('query-api orders and shipping methods', () => {
     db = await createTestSchema('query_orders');
     await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
     store = new PostgresEventStore(db.client);
-    runner = new ProjectionRunner({ sql: db.client, store, projections: [ordersProjection], logger: silent });
+    runner = new ProjectionRunner({
+      sql: db.client,
+      store,
+      projections: [ordersProjection, cartsProjection],
+      logger: silent,
+    });
     await runner.start();
     app = await createQueryApi({
       // A short consistency timeout keeps the 503 case quick; everything else is reached well before it.
@@ -35,7 +53,7 @@ describe('query-api orders and shipping methods', () => {
       sql: db.client,
       eventStore: store,
       logger: pino({ level: 'silent' }),
-      authSecret: 'tally-test-auth-secret-0123456789abcdef',
+      authSecret: TEST_AUTH_SECRET,
       close: () => Promise.resolve(),
     });
     await app.init();
@@ -74,12 +92,13 @@ describe('query-api orders and shipping methods', () => {
   /** Places an order (for `customerId`, at `day` of January 2030) and returns its id and the token. */
   const place = async (day: number, customerId: string | null = null) => {
     const orderId = randomUUID();
+    const cartId = randomUUID();
     const token = await append(orderStreamId(orderId), [
       {
         type: 'OrderPlaced',
         data: {
           orderId,
-          cartId: randomUUID(),
+          cartId,
           customerId,
           email: 'shopper@example.com',
           lines: [{ sku: 'MUG', name: 'Mug', quantity: 1, unitPrice: eur(1200), lineTotal: eur(1200) }],
@@ -92,11 +111,16 @@ describe('query-api orders and shipping methods', () => {
         },
       },
     ]);
-    return { orderId, token };
+    return { orderId, cartId, token };
   };
 
-  const get = (url: string, token?: string) =>
-    app.inject({ method: 'GET', url, headers: token ? { 'tally-consistency': token } : {} });
+  /** A read as an admin unless other credentials are given (`{}` for a guest without any). */
+  const get = (url: string, token?: string, credentials: Record<string, string> = authHeader('admin')) =>
+    app.inject({
+      method: 'GET',
+      url,
+      headers: { ...credentials, ...(token ? { 'tally-consistency': token } : {}) },
+    });
   const fields = (body: string) => ((JSON.parse(body) as ProblemDetails).errors ?? []).map((e) => e.field);
 
   describe('GET /api/v1/orders/{orderId}', () => {
@@ -258,5 +282,133 @@ describe('query-api orders and shipping methods', () => {
       expect(response.statusCode).toBe(400);
       expect(fields(response.body)).toEqual(['query.country']);
     });
+  });
+
+  describe('who may read orders and carts', () => {
+    const alice = randomUUID();
+    const bob = randomUUID();
+    const asAlice = () => authHeader('customer', alice);
+    const asBob = () => authHeader('customer', bob);
+    const cartToken = (cartId: string) => ({ 'tally-cart-token': signCartToken(cartId, TEST_AUTH_SECRET) });
+
+    it('lists a customer their own orders only, whatever customerId they ask for', async () => {
+      const mine = await place(1, alice);
+      await place(2, bob);
+      const { token } = await place(3, null);
+
+      const own = await get('/api/v1/orders', token, asAlice());
+      expect(own.statusCode).toBe(200);
+      expect(own.json()).toMatchObject({ items: [{ orderId: mine.orderId }], total: 1 });
+
+      const others = await get(`/api/v1/orders?customerId=${bob}`, token, asAlice());
+      expect(others.json()).toEqual({ items: [], total: 0, page: 1, pageSize: 20 });
+    });
+
+    it('lists every order to an admin, optionally of one customer', async () => {
+      await place(1, alice);
+      const { token } = await place(2, bob);
+
+      expect((await get('/api/v1/orders', token)).json()).toMatchObject({ total: 2 });
+      expect((await get(`/api/v1/orders?customerId=${bob}`, token)).json()).toMatchObject({ total: 1 });
+    });
+
+    it('refuses a guest the order list: 401, no data', async () => {
+      const { token } = await place(1, alice);
+
+      const response = await get('/api/v1/orders', token, {});
+
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
+      expect(response.body).not.toContain('items');
+    });
+
+    it("answers 404, no data, to a customer reading another customer's order", async () => {
+      const { orderId, token } = await place(1, alice);
+
+      expect((await get(`/api/v1/orders/${orderId}`, token, asAlice())).statusCode).toBe(200);
+      const response = await get(`/api/v1/orders/${orderId}`, token, asBob());
+
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'ORDER_NOT_FOUND' });
+      expect(response.body).not.toContain('shopper@example.com');
+    });
+
+    it("shows a guest's order to whoever holds its cart's token, and to nobody else", async () => {
+      const { orderId, cartId, token } = await place(1, null);
+
+      expect((await get(`/api/v1/orders/${orderId}`, token, cartToken(cartId))).statusCode).toBe(200);
+      expect((await get(`/api/v1/orders/${orderId}`, token, {})).statusCode).toBe(404);
+      expect((await get(`/api/v1/orders/${orderId}`, token, cartToken(randomUUID()))).statusCode).toBe(404);
+      expect((await get(`/api/v1/orders/${orderId}`, token, asAlice())).statusCode).toBe(404);
+    });
+
+    it('refuses a tampered cart token with 403 CART_TOKEN_INVALID and no data', async () => {
+      const { orderId, cartId, token } = await place(1, null);
+      const forged = `${cartId}.${'A'.repeat(43)}`;
+
+      const viaCookie = await get(`/api/v1/orders/${orderId}`, token, { cookie: `tally_cart=${forged}` });
+      const viaHeader = await get(`/api/v1/orders/${orderId}`, token, { 'tally-cart-token': forged });
+
+      expect(viaCookie.statusCode).toBe(403);
+      expect(viaCookie.json()).toMatchObject({ code: 'CART_TOKEN_INVALID' });
+      expect(fields(viaCookie.body)).toEqual(['cookie.tally_cart']);
+      expect(fields(viaHeader.body)).toEqual(['header.Tally-Cart-Token']);
+      expect(viaCookie.body).not.toContain('shopper@example.com');
+    });
+
+    it('refuses an expired or garbage access token with 401, even on a public route', async () => {
+      const { orderId, cartId, token } = await place(1, null);
+      const expired = signAccessToken(
+        { sub: alice, role: 'customer', email: 'alice@example.test' },
+        TEST_AUTH_SECRET,
+        new Date(Date.now() - 60 * 60 * 1000),
+      );
+
+      const late = await get(`/api/v1/orders/${orderId}`, token, {
+        authorization: `Bearer ${expired}`,
+        ...cartToken(cartId),
+      });
+      const garbage = await get(`/api/v1/orders/${orderId}`, token, { authorization: 'Bearer not.a.jwt' });
+      const otherSecret = await get('/api/v1/orders', token, {
+        authorization: `Bearer ${signAccessToken({ sub: alice, role: 'admin', email: 'a@b.c' }, 'x'.repeat(40), new Date())}`,
+      });
+
+      expect([late.statusCode, garbage.statusCode, otherSecret.statusCode]).toEqual([401, 401, 401]);
+      expect(late.json()).toMatchObject({ code: 'ACCESS_TOKEN_EXPIRED' });
+      expect(garbage.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID' });
+      expect(late.body).not.toContain('shopper@example.com');
+    });
+
+    it('shows a cart only to its customer, the holder of its guest token, or an admin', async () => {
+      const guestCart = randomUUID();
+      const aliceCart = randomUUID();
+      await append(cartStreamId(guestCart), [
+        { type: 'CartOpened', data: { cartId: guestCart, customerId: null, currency: 'EUR' } },
+      ]);
+      const token = await append(cartStreamId(aliceCart), [
+        { type: 'CartOpened', data: { cartId: aliceCart, customerId: alice, currency: 'EUR' } },
+      ]);
+      const status = async (cartId: string, credentials: Record<string, string>) =>
+        (await get(`/api/v1/carts/${cartId}`, token, credentials)).statusCode;
+
+      expect(await status(guestCart, cartToken(guestCart))).toBe(200);
+      expect(await status(guestCart, {})).toBe(404);
+      expect(await status(guestCart, cartToken(aliceCart))).toBe(404);
+      expect(await status(guestCart, asAlice())).toBe(404);
+      expect(await status(aliceCart, asAlice())).toBe(200);
+      expect(await status(aliceCart, asBob())).toBe(404);
+      // A customer's cart needs the customer: its token alone (e.g. after signing out) is not enough.
+      expect(await status(aliceCart, cartToken(aliceCart))).toBe(404);
+      expect(await status(aliceCart, authHeader('admin'))).toBe(200);
+      expect(await status(randomUUID(), authHeader('admin'))).toBe(404);
+      const denied = await get(`/api/v1/carts/${aliceCart}`, token, asBob());
+      expect(denied.json()).toMatchObject({ code: 'CART_NOT_FOUND' });
+      expect(denied.body).not.toContain(alice);
+    });
+  });
+
+  it('declares the roles of every HTTP route (none is open by accident)', () => {
+    expect(httpRouteCount(app)).toBeGreaterThan(5);
+    expect(routesWithoutRoles(app)).toEqual([]);
   });
 });

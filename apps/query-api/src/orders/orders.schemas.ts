@@ -23,6 +23,7 @@ export const orderSchema = z.object({
     .nullable()
     .describe('Set only when status is cancelled'),
   customerId: z.string().nullable().describe('null for a guest order'),
+  cartId: z.string().describe('The cart the order was placed from'),
   email: z.string(),
   lines: z.array(
     z.object({

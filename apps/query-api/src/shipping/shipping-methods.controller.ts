@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import {
-  type AppConfig,
   APP_CONFIG,
+  type AppConfig,
   parseRequest,
+  Roles,
   type ShippingMethod,
   shippingMethods,
 } from '@tally/platform';
@@ -13,6 +14,7 @@ import { shippingMethodsQuery } from './shipping-methods.schemas';
  * so there is no read model to wait for and no consistency token.
  */
 @Controller('api/v1/shipping-methods')
+@Roles('guest')
 export class ShippingMethodsController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { EventStore, RecordedEvent } from '@tally/event-store';
-import { EVENT_STORE, HttpProblem, parseRequest } from '@tally/platform';
+import { EVENT_STORE, HttpProblem, parseRequest, Roles } from '@tally/platform';
 import type { z } from 'zod';
 import { streamEventsPageSchema, streamEventsQuery, streamPathParams } from './streams.schemas';
 
@@ -11,6 +11,7 @@ type StreamEventsPage = z.infer<typeof streamEventsPageSchema>;
  * rather than a read model: the envelopes are the record, and a stream read is always up to date.
  */
 @Controller('api/v1/streams')
+@Roles('admin', 'auditor')
 export class StreamsController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 

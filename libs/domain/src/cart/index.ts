@@ -4,3 +4,4 @@ export * from './cart/cart.events';
 export * from './cart/cart.state';
 export * from './cart/cart.errors';
 export * from './cart/cart.decider';
+export * from './cart/cart.access';

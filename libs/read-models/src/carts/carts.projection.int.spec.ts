@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cartStreamId } from '@tally/domain';
 import { startReadModels, type ReadModelHarness } from '../testing/read-models.harness';
 import { cartsProjection } from './carts.projection';
-import { getCart } from './carts.queries';
+import { getCart, newestOpenCartOf } from './carts.queries';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
@@ -146,5 +146,97 @@ describe('carts read model', () => {
     expect(await getCart(h.sql, cartId)).toBeNull();
     const { rows } = await h.sql.query('SELECT event_id FROM projection_poison_events');
     expect(rows).toEqual([]);
+  });
+
+  describe('merging a guest cart into a customer cart', () => {
+    it('sums merged units into lines already there (keeping their price) and appends new lines after', async () => {
+      await appendToCart(
+        { type: 'CartOpened', data: { customerId: 'customer-1', currency: 'EUR' } },
+        added('MUG', 2, 1200),
+      );
+      const guestCart = randomUUID();
+      await appendToCart(
+        {
+          type: 'CartsMerged',
+          data: {
+            sourceCartId: guestCart,
+            lines: [
+              { sku: 'TEE', name: 'Tee', quantity: 1, unitPrice: eur(2500) },
+              { sku: 'MUG', name: 'Name of MUG', quantity: 3, unitPrice: eur(1200) },
+              { sku: 'CAP', name: 'Cap', quantity: 2, unitPrice: eur(900) },
+            ],
+          },
+        },
+        added('PEN', 1, 100),
+      );
+
+      expect(await getCart(h.sql, cartId)).toMatchObject({
+        status: 'open',
+        lines: [
+          { sku: 'MUG', quantity: 5, unitPrice: eur(1200), lineTotal: eur(6000) },
+          { sku: 'TEE', quantity: 1, lineTotal: eur(2500) },
+          { sku: 'CAP', quantity: 2, lineTotal: eur(1800) },
+          { sku: 'PEN', quantity: 1, lineTotal: eur(100) },
+        ],
+        total: eur(10400),
+        version: 4,
+      });
+      // Replayed: nothing is summed twice.
+      const history = await h.store.readStream(cartStreamId(cartId));
+      await h.sql.transaction((tx) => cartsProjection.apply(tx, history));
+      expect(await getCart(h.sql, cartId)).toMatchObject({ total: eur(10400) });
+    });
+
+    it("shows the guest cart as merged into the customer cart, and no longer as anyone's open cart", async () => {
+      const target = randomUUID();
+      await appendToCart(opened, added('MUG', 1, 1200), {
+        type: 'CartMergedInto',
+        data: { targetCartId: target },
+      });
+
+      expect(await getCart(h.sql, cartId)).toMatchObject({
+        status: 'merged',
+        mergedInto: target,
+        lines: [{ sku: 'MUG', quantity: 1 }],
+        version: 3,
+      });
+    });
+
+    it("finds a customer's newest open cart, skipping checked-out and other customers' carts", async () => {
+      const customer = randomUUID();
+      let minute = 0;
+      /** Opens a cart one minute after the previous one (the business time carts are ordered by). */
+      const open = async (
+        id: string,
+        owner: string | null,
+        ...then: { type: string; data: Record<string, unknown> }[]
+      ) => {
+        minute += 1;
+        const occurredAt = `2030-01-02T03:${String(minute).padStart(2, '0')}:00.000Z`;
+        const token = await h.append(
+          cartStreamId(id),
+          [{ type: 'CartOpened', data: { customerId: owner, currency: 'EUR' } }, ...then].map((event) => ({
+            type: event.type,
+            data: { cartId: id, ...event.data },
+            occurredAt,
+          })),
+        );
+        expect(await h.caughtUp(token)).toBe(true);
+      };
+      expect(await newestOpenCartOf(h.sql, customer)).toBeNull();
+      const older = randomUUID();
+      await open(older, customer);
+      await open(randomUUID(), randomUUID());
+      await open(randomUUID(), null);
+      expect(await newestOpenCartOf(h.sql, customer)).toBe(older);
+      const newer = randomUUID();
+      await open(newer, customer);
+      expect(await newestOpenCartOf(h.sql, customer)).toBe(newer);
+      await open(randomUUID(), customer, added('MUG', 1, 100), {
+        type: 'CartCheckedOut',
+        data: { orderId: randomUUID(), lines: [], total: eur(100) },
+      });
+      expect(await newestOpenCartOf(h.sql, customer)).toBe(newer);
+    });
   });
 });

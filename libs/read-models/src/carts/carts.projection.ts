@@ -23,14 +23,15 @@ export const cartsProjection = defineProjection<CartEvent>('carts', {
     await tx.query(
       `INSERT INTO cart_lines AS l (cart_id, sku, name, quantity, unit_price_amount, unit_price_currency,
          line_total_amount, position)
-       VALUES ($1, $2, $3, $4, $5, $6, $4::int * $5::bigint, $7)
+       VALUES ($1, $2, $3, $4, $5, $6, $4::int * $5::bigint,
+         (SELECT coalesce(max(position), 0) + 1 FROM cart_lines WHERE cart_id = $1))
        ON CONFLICT (cart_id, sku) DO UPDATE SET
          name = EXCLUDED.name,
          quantity = l.quantity + EXCLUDED.quantity,
          unit_price_amount = EXCLUDED.unit_price_amount,
          unit_price_currency = EXCLUDED.unit_price_currency,
          line_total_amount = (l.quantity + EXCLUDED.quantity) * EXCLUDED.unit_price_amount`,
-      [cartId, sku, name, quantity, unitPrice.amount, unitPrice.currency, event.version],
+      [cartId, sku, name, quantity, unitPrice.amount, unitPrice.currency],
     );
     await recomputeTotal(tx, cartId);
   },
@@ -75,6 +76,33 @@ export const cartsProjection = defineProjection<CartEvent>('carts', {
       `UPDATE carts SET status = 'checked_out', order_id = $2, total_amount = $3 WHERE cart_id = $1`,
       [cartId, orderId, total.amount],
     );
+  },
+  async CartMergedInto(tx, event) {
+    if (!(await advance(tx, event))) return;
+    await tx.query(`UPDATE carts SET status = 'merged', merged_into = $2 WHERE cart_id = $1`, [
+      event.data.cartId,
+      event.data.targetCartId,
+    ]);
+  },
+  async CartsMerged(tx, event) {
+    if (!(await advance(tx, event))) return;
+    const { cartId, lines } = event.data;
+    // Units are summed per SKU; a SKU already in the cart keeps its name and price (as the decider does).
+    // New lines go last, in the order the merge lists them.
+    await tx.query(
+      `INSERT INTO cart_lines AS l (cart_id, sku, name, quantity, unit_price_amount, unit_price_currency,
+         line_total_amount, position)
+       SELECT $1, line->>'sku', line->>'name', (line->>'quantity')::int,
+         (line->'unitPrice'->>'amount')::bigint, line->'unitPrice'->>'currency',
+         (line->>'quantity')::int * (line->'unitPrice'->>'amount')::bigint,
+         (SELECT coalesce(max(position), 0) FROM cart_lines WHERE cart_id = $1) + n::int
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS merged(line, n)
+       ON CONFLICT (cart_id, sku) DO UPDATE SET
+         quantity = l.quantity + EXCLUDED.quantity,
+         line_total_amount = (l.quantity + EXCLUDED.quantity) * l.unit_price_amount`,
+      [cartId, JSON.stringify(lines)],
+    );
+    await recomputeTotal(tx, cartId);
   },
 });
 

@@ -2,7 +2,7 @@ import type { Migration } from '@tally/database';
 
 /**
  * A cart row plus one row per line. `version` is the `cart-<uuid>` stream version last applied;
- * `position` orders lines by when they were first added (the version of the event that added them).
+ * `position` orders lines by when they were first added (one more than the cart's last line).
  */
 export const cartsMigrations: readonly Migration[] = [
   {
@@ -31,6 +31,18 @@ CREATE TABLE cart_lines (
   position int NOT NULL,
   PRIMARY KEY (cart_id, sku)
 );
+`,
+  },
+  {
+    // A guest cart merged into a customer's cart at sign-in is closed: status `merged`, pointing at the
+    // cart it went into. The customer's newest open cart is looked up by owner (sign-in, "my cart").
+    id: '0008_carts_merged',
+    sql: `
+ALTER TABLE carts DROP CONSTRAINT IF EXISTS carts_status_check;
+ALTER TABLE carts ADD CONSTRAINT carts_status_check CHECK (status IN ('open', 'checked_out', 'merged'));
+ALTER TABLE carts ADD COLUMN merged_into text;
+CREATE INDEX carts_customer_open_newest ON carts (customer_id, opened_at DESC, cart_id DESC)
+  WHERE status = 'open' AND customer_id IS NOT NULL;
 `,
   },
 ];

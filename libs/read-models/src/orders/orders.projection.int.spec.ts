@@ -108,7 +108,8 @@ describe('orders read model', () => {
   });
 
   it('shows a placed order as pending, unnumbered and unpaid, with its snapshot and first timeline entry', async () => {
-    await toOrder(placed());
+    const cartId = randomUUID();
+    await toOrder(placed({ cartId }));
 
     const order = await getOrder(h.sql, orderId);
     expect(order).toEqual<OrderView>({
@@ -117,6 +118,7 @@ describe('orders read model', () => {
       status: 'pending',
       cancellationReason: null,
       customerId: 'c0ffee00-0000-4000-8000-000000000001',
+      cartId,
       email: 'ada@example.com',
       lines,
       totals,

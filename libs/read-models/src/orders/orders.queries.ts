@@ -61,6 +61,8 @@ export interface OrderView {
   /** Set only when `status` is `cancelled`. */
   readonly cancellationReason: CancellationReason | null;
   readonly customerId: string | null;
+  /** The cart the order was placed from: a guest holding its cart token may read the order. */
+  readonly cartId: string;
   readonly email: string;
   readonly lines: readonly OrderLineView[];
   readonly totals: {
@@ -123,6 +125,7 @@ export async function getOrder(sql: SqlExecutor, orderId: string): Promise<Order
        'status', o.status,
        'cancellationReason', CASE WHEN o.status = 'cancelled' THEN o.cancellation_reason END,
        'customerId', o.customer_id,
+       'cartId', o.cart_id,
        'email', o.email,
        'lines', o.lines,
        'totals', jsonb_build_object(

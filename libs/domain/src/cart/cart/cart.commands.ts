@@ -55,6 +55,39 @@ export type CheckOutCart = DomainCommand<
   { readonly cartId: string; readonly orderId: string; readonly checkout?: CheckoutDetails }
 >;
 
+/** A line handed from one cart to another when carts are merged: what the source cart held. */
+export interface MergedLine {
+  readonly sku: string;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+}
+
+/**
+ * Close a guest cart because its lines move to `targetCartId` (the shopper signed in). The first half of
+ * a merge: once closed, the guest cart can no longer be changed or checked out, so nothing is bought twice.
+ */
+export type CloseCartForMerge = DomainCommand<
+  'CloseCartForMerge',
+  { readonly cartId: string; readonly targetCartId: string }
+>;
+
+/**
+ * Take the lines of the closed cart `sourceCartId` into this cart: quantities are summed per SKU, capped
+ * at the cart's line limits rather than refused (a sign-in never fails because of a full cart).
+ */
+export type MergeCarts = DomainCommand<
+  'MergeCarts',
+  { readonly cartId: string; readonly sourceCartId: string; readonly lines: readonly MergedLine[] }
+>;
+
 /** Every command the cart decider accepts. */
 export type CartCommand =
-  OpenCart | AddCartItem | ChangeCartItemQuantity | RemoveCartItem | ClearCart | CheckOutCart;
+  | OpenCart
+  | AddCartItem
+  | ChangeCartItemQuantity
+  | RemoveCartItem
+  | ClearCart
+  | CheckOutCart
+  | CloseCartForMerge
+  | MergeCarts;

@@ -13,12 +13,18 @@ import type {
   ChangeCartItemQuantity,
   CheckOutCart,
   CheckoutDetails,
+  CloseCartForMerge,
+  MergeCarts,
+  MergedLine,
   OpenCart,
   RemoveCartItem,
 } from './cart.commands';
 import {
   CartAlreadyCheckedOut,
   CartAlreadyExists,
+  CartAlreadyMerged,
+  CartMergeIntoItself,
+  CartNotGuestCart,
   CartCurrencyMismatch,
   CartEmpty,
   CartItemQuantityOutOfRange,
@@ -33,7 +39,7 @@ import {
 } from './cart.errors';
 import { CART_LIMITS } from './cart.events';
 import type { CartEvent, CartLineSnapshot } from './cart.events';
-import type { ActiveCart, CartLine, CartState, CheckedOutCart } from './cart.state';
+import type { ActiveCart, CartLine, CartState, CheckedOutCart, MergedCart } from './cart.state';
 
 const initialState: CartState = { status: 'none' };
 
@@ -41,9 +47,11 @@ const initialState: CartState = { status: 'none' };
 export interface CartView {
   readonly cartId: string;
   readonly customerId: string | null;
-  readonly status: 'open' | 'checked_out';
+  readonly status: 'open' | 'checked_out' | 'merged';
   /** The order the cart was checked out for; null while open. */
   readonly orderId: string | null;
+  /** The cart this guest cart was merged into; only when merged. */
+  readonly mergedInto?: string;
   readonly currency: string;
   readonly lines: readonly CartLineSnapshot[];
   /** Units over all lines. */
@@ -62,7 +70,7 @@ function lineSnapshot(line: CartLine): CartLineSnapshot {
   };
 }
 
-function viewOf(cart: ActiveCart | CheckedOutCart): CartView {
+function viewOf(cart: ActiveCart | CheckedOutCart | MergedCart): CartView {
   const lines = cart.lines.map(lineSnapshot);
   return {
     cartId: cart.cartId,
@@ -73,6 +81,7 @@ function viewOf(cart: ActiveCart | CheckedOutCart): CartView {
     lines,
     itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
     total: { amount: lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency: cart.currency },
+    ...(cart.status === 'merged' ? { mergedInto: cart.targetCartId } : {}),
   };
 }
 
@@ -89,13 +98,14 @@ const isCartQuantity = (quantity: number): boolean =>
   quantity >= CART_LIMITS.minQuantity &&
   quantity <= CART_LIMITS.maxQuantity;
 
-/** The cart, or CartNotFound. */
+/** The cart, or CartNotFound / CartAlreadyMerged (a merged cart is gone for every command but a merge retry). */
 function existing(state: CartState, cartId: string): ActiveCart | CheckedOutCart {
   if (state.status === 'none') throw new CartNotFound(cartId);
+  if (state.status === 'merged') throw new CartAlreadyMerged(state.cartId, state.targetCartId);
   return state;
 }
 
-/** The cart, or CartNotFound / CartAlreadyCheckedOut. */
+/** The cart, or CartNotFound / CartAlreadyMerged / CartAlreadyCheckedOut. */
 function open(state: CartState, cartId: string): ActiveCart {
   const cart = existing(state, cartId);
   if (cart.status === 'checked_out') throw new CartAlreadyCheckedOut(cart.cartId, cart.orderId);
@@ -224,6 +234,59 @@ function checkOut({ data }: CheckOutCart, state: CartState): CartEvent[] {
   ];
 }
 
+function closeForMerge({ data }: CloseCartForMerge, state: CartState): CartEvent[] {
+  if (data.targetCartId === data.cartId) throw new CartMergeIntoItself(data.cartId, 'targetCartId');
+  if (state.status === 'merged') {
+    // A merge retried after a crash between its two halves: this half is done.
+    if (state.targetCartId === data.targetCartId) return [];
+    throw new CartAlreadyMerged(state.cartId, state.targetCartId);
+  }
+  const cart = open(state, data.cartId);
+  if (cart.customerId !== null) throw new CartNotGuestCart(cart.cartId);
+  return [{ type: 'CartMergedInto', data: { cartId: cart.cartId, targetCartId: data.targetCartId } }];
+}
+
+/**
+ * The units of each incoming line that fit: summed with the line already there up to 99, new lines while
+ * fewer than 100; lines in another currency (or with a quantity or price no cart would accept) are left
+ * out. Capping instead of refusing: the shopper keeps what fits rather than losing the whole merge.
+ */
+function linesThatFit(cart: ActiveCart, incoming: readonly MergedLine[]): MergedLine[] {
+  const quantities = new Map(cart.lines.map((line) => [line.sku, line.quantity]));
+  const fitted = new Map<string, MergedLine>();
+  for (const line of incoming) {
+    if (!isCartQuantity(line.quantity)) continue;
+    if (line.unitPrice.currency !== cart.currency || !isUnitPriceAmount(line.unitPrice.amount)) continue;
+    const held = quantities.get(line.sku);
+    if (held === undefined && quantities.size >= CART_LIMITS.maxLines) continue;
+    const added = Math.min(line.quantity, CART_LIMITS.maxQuantity - (held ?? 0));
+    if (added <= 0) continue;
+    quantities.set(line.sku, (held ?? 0) + added);
+    // A SKU already in the cart keeps its name and price; a new one takes the source cart's.
+    const kept = fitted.get(line.sku) ?? findLine(cart, line.sku) ?? line;
+    fitted.set(line.sku, {
+      sku: line.sku,
+      name: kept.name,
+      quantity: (fitted.get(line.sku)?.quantity ?? 0) + added,
+      unitPrice: { amount: kept.unitPrice.amount, currency: kept.unitPrice.currency },
+    });
+  }
+  return [...fitted.values()];
+}
+
+function mergeCarts({ data }: MergeCarts, state: CartState): CartEvent[] {
+  if (data.sourceCartId === data.cartId) throw new CartMergeIntoItself(data.cartId, 'sourceCartId');
+  const cart = open(state, data.cartId);
+  // The same guest cart merged again (a retried sign-in): its lines are already here.
+  if (cart.mergedFrom?.includes(data.sourceCartId)) return [];
+  return [
+    {
+      type: 'CartsMerged',
+      data: { cartId: cart.cartId, sourceCartId: data.sourceCartId, lines: linesThatFit(cart, data.lines) },
+    },
+  ];
+}
+
 function decide(command: CartCommand, state: CartState): CartEvent[] {
   switch (command.type) {
     case 'OpenCart':
@@ -240,6 +303,10 @@ function decide(command: CartCommand, state: CartState): CartEvent[] {
     }
     case 'CheckOutCart':
       return checkOut(command, state);
+    case 'CloseCartForMerge':
+      return closeForMerge(command, state);
+    case 'MergeCarts':
+      return mergeCarts(command, state);
     default:
       return assertNever(command);
   }
@@ -274,6 +341,19 @@ function evolve(state: CartState, event: CartEvent): CartState {
       return { ...state, lines: [] };
     case 'CartCheckedOut':
       return { ...state, status: 'checked_out', orderId: event.data.orderId };
+    case 'CartMergedInto':
+      return { ...state, status: 'merged', targetCartId: event.data.targetCartId };
+    case 'CartsMerged': {
+      const lines = [...state.lines];
+      for (const { sku, name, quantity, unitPrice } of event.data.lines) {
+        const at = lines.findIndex((l) => l.sku === sku);
+        const line = lines[at];
+        // A SKU already in the cart keeps its name and price; only its quantity grows.
+        if (line === undefined) lines.push({ sku, name, quantity, unitPrice });
+        else lines[at] = { ...line, quantity: line.quantity + quantity };
+      }
+      return { ...state, lines, mergedFrom: [...(state.mergedFrom ?? []), event.data.sourceCartId] };
+    }
     default: {
       // Compile-time exhaustiveness only: an event type this code does not know leaves the state as it is.
       const _unknown: never = event;
@@ -290,10 +370,14 @@ function evolve(state: CartState, event: CartEvent): CartState {
  * accepts no change. A checkout retried for the same order changes nothing. A checkout with the shopper's
  * details (email, address, shipping method, payment method) records them and the cart's owner with the
  * frozen lines, which is what starts the checkout process.
+ *
+ * When a guest signs in, their guest cart is closed (`CartMergedInto`) and its lines are merged into the
+ * customer's cart (`CartsMerged`, quantities summed and capped); both halves are idempotent, so a merge
+ * interrupted between them is completed by running it again.
  */
 export const cartDecider = {
   initialState,
   decide,
   evolve,
-  isTerminal: (state: CartState): boolean => state.status === 'checked_out',
+  isTerminal: (state: CartState): boolean => state.status === 'checked_out' || state.status === 'merged',
 } satisfies Decider<CartCommand, CartEvent, CartState>;

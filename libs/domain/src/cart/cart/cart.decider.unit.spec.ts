@@ -2,9 +2,13 @@ import type { CommandMetadata, Money } from '../../shared';
 import { deciderSpec } from '../../testing/decider-spec';
 import type { CartCommand, CheckoutDetails } from './cart.commands';
 import { cartDecider, cartView } from './cart.decider';
+import { mayUseCart } from './cart.access';
 import {
   CartAlreadyCheckedOut,
   CartAlreadyExists,
+  CartAlreadyMerged,
+  CartMergeIntoItself,
+  CartNotGuestCart,
   CartCurrencyMismatch,
   CartEmpty,
   CartItemQuantityOutOfRange,
@@ -490,6 +494,186 @@ describe('Cart', () => {
       const total = cartView(fold(history))?.total.amount;
       expect(total).toBe(100 * 99 * 100_000_000_00);
       expect(Number.isSafeInteger(total)).toBe(true);
+    });
+  });
+
+  describe("merging a guest cart into a customer's cart", () => {
+    const target = '0190d5a8-0000-7000-8000-0000000000aa';
+    const source = '0190d5a8-0000-7000-8000-0000000000bb';
+    const line = (sku: string, quantity: number, unitPrice = eur(1000), name = `Product ${sku}`) => ({
+      sku,
+      name,
+      quantity,
+      unitPrice,
+    });
+    const close = (targetCartId = target) => command('CloseCartForMerge', { cartId, targetCartId });
+    const merge = (lines: ReturnType<typeof line>[], sourceCartId = source) =>
+      command('MergeCarts', { cartId, sourceCartId, lines });
+    const mergedInto = (targetCartId = target): CartEvent => ({
+      type: 'CartMergedInto',
+      data: { cartId, targetCartId },
+    });
+    const merged = (lines: ReturnType<typeof line>[], sourceCartId = source): CartEvent => ({
+      type: 'CartsMerged',
+      data: { cartId, sourceCartId, lines },
+    });
+
+    describe('closing the guest cart (the first half)', () => {
+      it('closes an open guest cart, naming the cart its lines go to', () => {
+        spec
+          .given([opened, added('A', 2)])
+          .when(close())
+          .then([mergedInto()]);
+      });
+
+      it('changes nothing when retried for the same target', () => {
+        spec.given([opened, mergedInto()]).when(close()).thenNothingHappens();
+      });
+
+      it('refuses to close it for another target once merged', () => {
+        spec.given([opened, mergedInto()]).when(close(source)).thenThrows(CartAlreadyMerged);
+      });
+
+      it("refuses a customer's cart: it is not a guest cart (409)", () => {
+        spec
+          .given([{ type: 'CartOpened', data: { cartId, customerId: 'customer-7', currency: 'EUR' } }])
+          .when(close())
+          .thenThrows(CartNotGuestCart);
+      });
+
+      it('refuses a checked-out cart, an unknown cart and a merge into itself', () => {
+        spec
+          .given([opened, added('A', 1), checkedOut([{ sku: 'A', quantity: 1, unitPrice: eur(1000) }])])
+          .when(close())
+          .thenThrows(CartAlreadyCheckedOut);
+        spec.given([]).when(close()).thenThrows(CartNotFound);
+        spec.given([opened]).when(close(cartId)).thenThrows(CartMergeIntoItself, 'targetCartId');
+      });
+
+      it.each(allCommandsButOpen)(
+        'refuses %s on a merged cart: it can no longer change or check out',
+        (_, cmd) => {
+          spec
+            .given([opened, added('A', 1), mergedInto()])
+            .when(cmd)
+            .thenThrows(CartAlreadyMerged);
+        },
+      );
+
+      it('is terminal once merged', () => {
+        expect(cartDecider.isTerminal(fold([opened, mergedInto()]))).toBe(true);
+        expect(cartView(fold([opened, added('A', 1), mergedInto()]))).toMatchObject({
+          status: 'merged',
+          mergedInto: target,
+          itemCount: 1,
+        });
+      });
+    });
+
+    describe('taking the lines (the second half)', () => {
+      it('sums quantities per SKU and adds new lines with their price', () => {
+        spec
+          .given([opened, added('A', 2, eur(1000))])
+          .when(merge([line('A', 3, eur(900)), line('B', 1, eur(500))]))
+          .then([merged([line('A', 3, eur(1000)), line('B', 1, eur(500))])]);
+      });
+
+      it('keeps the name and price of a SKU already in the cart; only its quantity grows', () => {
+        const state = fold([
+          opened,
+          added('A', 2, eur(1000)),
+          merged([line('A', 3, eur(1000)), line('B', 1, eur(500))]),
+        ]);
+        expect(cartView(state)?.lines).toEqual([
+          { sku: 'A', name: 'Product A', quantity: 5, unitPrice: eur(1000), lineTotal: eur(5000) },
+          { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(500), lineTotal: eur(500) },
+        ]);
+      });
+
+      it('caps a line at 99 units instead of refusing, and leaves out a line that cannot grow', () => {
+        spec
+          .given([opened, added('A', 90), added('B', 99)])
+          .when(merge([line('A', 50), line('B', 5), line('C', 99)]))
+          .then([merged([line('A', 9), line('C', 99)])]);
+      });
+
+      it('stops adding new lines at 100 lines, still summing the ones already there', () => {
+        const full = Array.from({ length: 100 }, (_, i) => added(`SKU-${i}`, 1));
+        spec
+          .given([opened, ...full])
+          .when(merge([line('NEW', 1), line('SKU-3', 2)]))
+          .then([merged([line('SKU-3', 2)])]);
+      });
+
+      it('leaves out lines in another currency', () => {
+        spec
+          .given([opened])
+          .when(merge([line('A', 1, { amount: 100, currency: 'USD' }), line('B', 1)]))
+          .then([merged([line('B', 1)])]);
+      });
+
+      it('records an empty merge, so that it is not repeated', () => {
+        spec
+          .given([opened])
+          .when(merge([]))
+          .then([merged([])]);
+      });
+
+      it('changes nothing when the same guest cart is merged again (a retried sign-in)', () => {
+        spec
+          .given([opened, merged([line('A', 1)])])
+          .when(merge([line('A', 1)]))
+          .thenNothingHappens();
+      });
+
+      it('refuses a checked-out, merged or unknown target, and a cart merged into itself', () => {
+        spec
+          .given([opened, added('A', 1), checkedOut([{ sku: 'A', quantity: 1, unitPrice: eur(1000) }])])
+          .when(merge([line('B', 1)]))
+          .thenThrows(CartAlreadyCheckedOut);
+        spec
+          .given([opened, mergedInto(source)])
+          .when(merge([line('B', 1)], target))
+          .thenThrows(CartAlreadyMerged);
+        spec
+          .given([])
+          .when(merge([line('B', 1)]))
+          .thenThrows(CartNotFound);
+        spec
+          .given([opened])
+          .when(merge([line('B', 1)], cartId))
+          .thenThrows(CartMergeIntoItself, 'sourceCartId');
+      });
+    });
+  });
+
+  describe('who may use it (mayUseCart)', () => {
+    const guestCart = { cartId, customerId: null };
+    const customerCart = { cartId, customerId: 'customer-7' };
+    const customer = (id: string) => ({ kind: 'account' as const, id, role: 'customer' });
+    const guest = { kind: 'guest' as const };
+
+    it('lets an admin use any cart', () => {
+      const admin = { kind: 'account' as const, id: 'admin-1', role: 'admin' };
+      expect(mayUseCart(guestCart, admin, undefined)).toBe(true);
+      expect(mayUseCart(customerCart, admin, undefined)).toBe(true);
+    });
+
+    it("lets only the customer use a customer's cart, token or not", () => {
+      expect(mayUseCart(customerCart, customer('customer-7'), undefined)).toBe(true);
+      expect(mayUseCart(customerCart, customer('customer-8'), cartId)).toBe(false);
+      expect(mayUseCart(customerCart, guest, cartId)).toBe(false);
+      expect(
+        mayUseCart(customerCart, { kind: 'account', id: 'customer-7', role: 'auditor' }, undefined),
+      ).toBe(true);
+    });
+
+    it("lets whoever holds a guest cart's token use it, and nobody else", () => {
+      expect(mayUseCart(guestCart, guest, cartId)).toBe(true);
+      expect(mayUseCart(guestCart, customer('customer-7'), cartId)).toBe(true);
+      expect(mayUseCart(guestCart, guest, undefined)).toBe(false);
+      expect(mayUseCart(guestCart, guest, 'another-cart')).toBe(false);
+      expect(mayUseCart(guestCart, customer('customer-7'), undefined)).toBe(false);
     });
   });
 });

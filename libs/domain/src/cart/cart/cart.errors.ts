@@ -116,3 +116,27 @@ export class ShippingMethodCurrencyMismatch extends UnprocessableCommandError {
     );
   }
 }
+
+/** A change, checkout or second merge of a guest cart that was merged into another cart. */
+export class CartAlreadyMerged extends IllegalStateError {
+  readonly code = 'CART_ALREADY_MERGED';
+  constructor(cartId: string, targetCartId: string) {
+    super(`Cart ${cartId} was merged into cart ${targetCartId} and accepts no change`);
+  }
+}
+
+/** Only a guest cart is merged into a customer's cart; a customer's own cart already belongs to them. */
+export class CartNotGuestCart extends IllegalStateError {
+  readonly code = 'CART_NOT_GUEST_CART';
+  constructor(cartId: string) {
+    super(`Cart ${cartId} belongs to a customer and is not merged`);
+  }
+}
+
+/** A cart merged into itself. */
+export class CartMergeIntoItself extends UnprocessableCommandError {
+  readonly code = 'CART_MERGE_INTO_ITSELF';
+  constructor(cartId: string, field: 'targetCartId' | 'sourceCartId') {
+    super(`Cart ${cartId} cannot be merged into itself`, field);
+  }
+}

@@ -1,5 +1,5 @@
 import type { DomainEvent, Money } from '../../shared';
-import type { CheckoutDetails } from './cart.commands';
+import type { CheckoutDetails, MergedLine } from './cart.commands';
 
 /** A line of a cart as frozen at checkout: the price snapshot the order is placed with. */
 export interface CartLineSnapshot {
@@ -63,9 +63,35 @@ export type CartCheckedOut = DomainEvent<
   }
 >;
 
+/**
+ * The guest cart was closed because its lines moved to `targetCartId` (its shopper signed in). It accepts
+ * no change and cannot be checked out any more.
+ */
+export type CartMergedInto = DomainEvent<
+  'CartMergedInto',
+  { readonly cartId: string; readonly targetCartId: string }
+>;
+
+/**
+ * The lines of the closed cart `sourceCartId` came into this cart. `lines` are the units actually added
+ * per SKU (after capping at the line limits; a SKU that did not fit is absent); a SKU already in the cart
+ * keeps its name and price, a new one takes the source cart's.
+ */
+export type CartsMerged = DomainEvent<
+  'CartsMerged',
+  { readonly cartId: string; readonly sourceCartId: string; readonly lines: readonly MergedLine[] }
+>;
+
 /** Every event of a cart stream. */
 export type CartEvent =
-  CartOpened | CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartCleared | CartCheckedOut;
+  | CartOpened
+  | CartItemAdded
+  | CartItemQuantityChanged
+  | CartItemRemoved
+  | CartCleared
+  | CartCheckedOut
+  | CartMergedInto
+  | CartsMerged;
 
 /** The stream of a cart: `cart-<cartId>`. */
 export const cartStreamId = (cartId: string): string => `cart-${cartId}`;

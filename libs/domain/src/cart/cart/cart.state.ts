@@ -19,6 +19,8 @@ export interface CartData {
   readonly customerId: string | null;
   readonly currency: string;
   readonly lines: readonly CartLine[];
+  /** Guest carts whose lines were merged into this one (a repeated merge changes nothing). */
+  readonly mergedFrom?: readonly string[];
 }
 
 /** Open: the shopper may add, change and remove lines. */
@@ -32,5 +34,11 @@ export interface CheckedOutCart extends CartData {
   readonly orderId: string;
 }
 
+/** Closed because its lines moved to `targetCartId` (a guest cart merged at sign-in): accepts no change. */
+export interface MergedCart extends CartData {
+  readonly status: 'merged';
+  readonly targetCartId: string;
+}
+
 /** A cart, as a union by status. */
-export type CartState = NoCart | ActiveCart | CheckedOutCart;
+export type CartState = NoCart | ActiveCart | CheckedOutCart | MergedCart;
