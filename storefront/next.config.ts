@@ -6,6 +6,8 @@ import type { NextConfig } from 'next';
  * per-request nonce) is set in proxy.ts.
  */
 const config: NextConfig = {
+  // Several builds (the lead's, the benchmark's, a helper's) can live side by side.
+  distDir: process.env.NEXT_DIST_DIR ?? '.next',
   poweredByHeader: false,
   reactStrictMode: true,
   // The repo's own `npm run check` type-checks and lints the storefront with the rest of Tally.

@@ -1,0 +1,45 @@
+/** A labelled input with its error linked by aria-describedby (server or client forms). */
+export function TextField({
+  name,
+  label,
+  type = 'text',
+  autoComplete,
+  error,
+  defaultValue,
+  hint,
+}: {
+  readonly name: string;
+  readonly label: string;
+  readonly type?: string;
+  readonly autoComplete?: string;
+  readonly error?: string | undefined;
+  readonly defaultValue?: string | undefined;
+  readonly hint?: string;
+}) {
+  const describedBy = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      {hint ? (
+        <span id={`${name}-hint`} className="muted">
+          {hint}
+        </span>
+      ) : null}
+      <input
+        id={name}
+        name={name}
+        type={type}
+        autoComplete={autoComplete}
+        defaultValue={defaultValue}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        required
+      />
+      {error ? (
+        <span id={`${name}-error`} className="field-error">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
