@@ -30,6 +30,8 @@ interface CategorySpec {
   readonly price: readonly [number, number];
   /** An extra attribute that makes sense in this category. */
   readonly extra: readonly [string, readonly string[]];
+  /** Products are named "<Colour> <Material> <Noun>" instead of "<Adjective> <Material> <Noun>". */
+  readonly namedByColour?: boolean;
 }
 
 const CATEGORIES: readonly CategorySpec[] = [
@@ -98,12 +100,23 @@ const CATEGORIES: readonly CategorySpec[] = [
     extra: ['weight', ['120 g', '350 g', '800 g', '1.2 kg', '2 kg']],
   },
   {
-    name: 'Toys',
-    code: 'TOY',
-    nouns: ['Building Blocks', 'Puzzle', 'Spinning Top', 'Wooden Train', 'Kite', 'Marble Run'],
-    materials: ['Beech', 'Felt', 'Cardboard', 'Maple', 'Organic Cotton'],
-    price: [399, 8999],
-    extra: ['age', ['0+', '3+', '6+', '8+', '12+']],
+    name: 'Apparel',
+    code: 'APP',
+    nouns: [
+      'Shirt',
+      'Oxford Shirt',
+      'Sneakers',
+      'Running Sneakers',
+      'Hoodie',
+      'Beanie',
+      'Socks',
+      'Overshirt',
+    ],
+    materials: ['Cotton', 'Organic Cotton', 'Linen', 'Merino', 'Canvas', 'Suede'],
+    price: [1499, 14999],
+    extra: ['size', ['XS', 'S', 'M', 'L', 'XL']],
+    // Clothes are named by colour ("Blue Linen Shirt"): that is how shoppers search for them.
+    namedByColour: true,
   },
   {
     name: 'Bath',
@@ -129,7 +142,18 @@ const ADJECTIVES = [
   'Urban',
   'Soft',
 ];
-const COLOURS = ['black', 'white', 'sand', 'sage', 'terracotta', 'navy', 'ochre', 'charcoal', 'natural'];
+const COLOURS = [
+  'black',
+  'white',
+  'sand',
+  'sage',
+  'terracotta',
+  'navy',
+  'blue',
+  'ochre',
+  'charcoal',
+  'natural',
+];
 const BRANDS = ['Fjord & Co', 'Atelier Nine', 'Linde', 'Northwind', 'Kobo', 'Maison Vert'];
 
 export interface DemoCatalogOptions {
@@ -166,10 +190,11 @@ export function generateDemoCatalog(options: DemoCatalogOptions = {}): DemoProdu
     const sku = `${category.code}-${String(serial).padStart(3, '0')}`;
     const material = random.pick(category.materials);
     const noun = random.pick(category.nouns);
-    let name = `${random.pick(ADJECTIVES)} ${material} ${noun}`;
+    const adjective = random.pick(ADJECTIVES);
+    const colour = random.pick(COLOURS);
+    let name = `${category.namedByColour ? capitalise(colour) : adjective} ${material} ${noun}`;
     if (usedNames.has(name)) name = `${name} ${serial}`;
     usedNames.add(name);
-    const colour = random.pick(COLOURS);
     const [extraName, extraValues] = category.extra;
     const [low, high] = category.price;
     // Skewed towards the cheap end of the range, ending in 99 cents like a shop's prices.
@@ -200,10 +225,15 @@ export function generateDemoCatalog(options: DemoCatalogOptions = {}): DemoProdu
         material: material.toLowerCase(),
         [extraName]: random.pick(extraValues),
       },
-      images: [`demo/${sku.toLowerCase()}.svg`],
+      // The storefront draws each product's picture from its SKU (no files, nothing fetched).
+      images: [`/images/products/${sku}.svg`],
       stock,
     };
   });
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 function nth<T>(items: readonly T[], index: number): T {

@@ -36,4 +36,11 @@ describe('generateDemoCatalog', () => {
     expect(units.filter((n) => n > 0 && n < 10).length).toBeGreaterThan(0);
     expect(units.filter((n) => n >= 100).length).toBeGreaterThan(0);
   });
+
+  // The README walk-through and the browser test search for "sneker" and "blu shirt".
+  it('has sneakers and blue shirts in stock, named so shoppers find them', () => {
+    const inStock = catalog.filter((p) => availableUnits(p.stock) > 0);
+    expect(inStock.some((p) => /\bSneakers\b/.test(p.name))).toBe(true);
+    expect(inStock.some((p) => /^Blue .*Shirt$/.test(p.name))).toBe(true);
+  });
 });
