@@ -10,6 +10,11 @@ export interface StorefrontConfig {
   readonly secureCookies: boolean;
   readonly stripePublishableKey: string | undefined;
   readonly mailSender: 'mailbox' | 'log';
+  /**
+   * The dev mailbox page: only in embedded mode (no DATABASE_URL: the storefront runs in the same process
+   * and on the same disk as the mail sender), and only while mail goes to the mailbox folder.
+   */
+  readonly devMailbox: boolean;
   readonly dataDir: string;
 }
 
@@ -24,6 +29,7 @@ export function storefrontConfig(): StorefrontConfig {
       ? env.STRIPE_PUBLISHABLE_KEY
       : undefined,
     mailSender: env.TALLY_MAIL_SENDER === 'log' ? 'log' : 'mailbox',
+    devMailbox: env.TALLY_MAIL_SENDER !== 'log' && !env.DATABASE_URL,
     dataDir: env.TALLY_DATA_DIR ?? './.tally',
   };
 }

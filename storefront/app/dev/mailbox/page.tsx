@@ -48,11 +48,11 @@ async function readMailbox(dir: string): Promise<Mail[]> {
 
 /**
  * Embedded mode's outbox: the emails the dev mail sender wrote under `<TALLY_DATA_DIR>/mailbox`, newest first.
- * Absent (404) when mail really goes out (`TALLY_MAIL_SENDER=log` or any other sender).
+ * Absent (404) in full mode and when mail really goes out (`TALLY_MAIL_SENDER=log` or any other sender).
  */
 export default async function MailboxPage() {
   const config = storefrontConfig();
-  if (config.mailSender !== 'mailbox') notFound();
+  if (!config.devMailbox) notFound();
   const mails = await readMailbox(join(config.dataDir, 'mailbox'));
   return (
     <>
