@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { authHeader } from '@tally/testing';
 import {
   type CommandApiUnderTest,
   type Exchange,
@@ -278,12 +280,23 @@ describe('command-api over HTTP', () => {
       );
     });
 
-    it('replays a 201 with its Location, so a retried POST /carts opens one cart', async () => {
-      const request = { headers: { 'idempotency-key': `open-${sku}` } };
+    it("replays a 201 with its Location, so a customer's retried POST /carts opens one cart", async () => {
+      const request = {
+        headers: { ...authHeader('customer', randomUUID()), 'idempotency-key': `open-${sku}` },
+      };
       const first = ok(await api.send('POST', '/api/v1/carts', request), 201);
       const retry = ok(await api.send('POST', '/api/v1/carts', request), 201);
       expect(retry.body.cartId).toBe(first.body.cartId);
       expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    });
+
+    it("never replays a guest's POST /carts (nothing identifies the guest; the body holds a cart token)", async () => {
+      const request = { headers: { 'idempotency-key': `guest-open-${sku}` } };
+      const first = ok(await api.send('POST', '/api/v1/carts', request), 201);
+      const other = ok(await api.send('POST', '/api/v1/carts', request), 201);
+      expect(other.body.cartId).not.toBe(first.body.cartId);
+      expect(other.body.cartToken).not.toBe(first.body.cartToken);
+      expect(other.headers.get('idempotent-replayed')).toBeNull();
     });
 
     it('rejects the same key for a different request with 422 and writes nothing', async () => {
@@ -338,6 +351,13 @@ describe('command-api over HTTP', () => {
       );
       expect(operations.sort()).toEqual(
         [
+          'POST /api/v1/auth/sign-up',
+          'POST /api/v1/auth/sign-in',
+          'POST /api/v1/auth/refresh',
+          'POST /api/v1/auth/sign-out',
+          'POST /api/v1/auth/password-reset',
+          'POST /api/v1/auth/password-reset/confirm',
+          'PUT /api/v1/customers/{customerId}/role',
           'POST /api/v1/products',
           'PATCH /api/v1/products/{sku}',
           'PATCH /api/v1/products/{sku}/price',
@@ -367,16 +387,22 @@ describe('command-api over HTTP', () => {
       expect(create?.responses['201']?.headers).toHaveProperty('ETag');
       expect(create?.responses['400']?.content).toHaveProperty('application/problem+json');
       // Every documented operation is served: an unknown route would be a 404 ROUTE_NOT_FOUND. (The webhook
-      // answers its missing signature with a 400.)
+      // answers its missing signature with a 400; the auth routes outside the command edge ignore If-Match:
+      // refresh without a token is a 401, signing out without a session a 204.)
+      const answers: Record<string, number> = {
+        'POST /api/v1/auth/refresh': 401,
+        'POST /api/v1/auth/sign-out': 204,
+      };
       for (const operation of operations) {
         const [method, template] = operation.split(' ') as [string, string];
         const path = template
           .replace('{sku}', 'DOC-CHECK')
           .replace('{cartId}', 'not-a-uuid')
           .replace('{orderId}', 'not-a-uuid')
+          .replace('{customerId}', 'not-a-uuid')
           .replace('{provider}', 'simulated');
         const response = await api.send(method, path, { headers: { 'if-match': 'W/"0"' } });
-        expect([operation, response.status]).toEqual([operation, 400]);
+        expect([operation, response.status]).toEqual([operation, answers[operation] ?? 400]);
       }
     });
   });

@@ -499,6 +499,9 @@ describe.each([
       expect(Object.keys(docs.body.paths).sort()).toEqual([
         '/api/v1/carts/{cartId}',
         '/api/v1/categories',
+        '/api/v1/customers',
+        '/api/v1/customers/me',
+        '/api/v1/customers/me/cart',
         '/api/v1/inventory/{sku}',
         '/api/v1/orders',
         '/api/v1/orders/{orderId}',

@@ -21,3 +21,8 @@ export function cartTokenCookie(
     }),
   };
 }
+
+/** The `Set-Cookie` that deletes the `tally_cart` cookie (on sign-out: the next shopper on the device starts afresh). */
+export function clearedCartTokenCookie(config: Pick<AppConfig, 'NODE_ENV'>): string {
+  return serializeCookie(CART_COOKIE, '', { maxAgeSeconds: 0, secure: config.NODE_ENV === 'production' });
+}

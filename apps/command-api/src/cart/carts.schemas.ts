@@ -6,7 +6,7 @@ import {
   uuidSchema,
   versionSchema,
 } from '../shared/common.schemas';
-import type { ApiOperation } from '../shared/openapi';
+import type { ApiCredentials, ApiOperation } from '../shared/openapi';
 
 // Request shapes of the cart endpoints: the only place they are checked.
 
@@ -37,6 +37,10 @@ export const cartOpened = cartWritten.extend({
 });
 
 const base = '/api/v1/carts';
+
+/** A cart command is for whoever holds the guest cart's token, the cart's customer, or an admin (else 404). */
+export const cartHolderCredentials: ApiCredentials = { cartToken: true, required: true };
+const HOLDER = cartHolderCredentials;
 const tag = 'carts';
 
 export const cartOperations: readonly ApiOperation[] = [
@@ -44,11 +48,17 @@ export const cartOperations: readonly ApiOperation[] = [
     method: 'post',
     path: base,
     operationId: 'openCart',
-    summary: 'Open a cart (guest or customer)',
+    summary:
+      'Open a cart: a guest gets a guest cart and its `cartToken`, a signed-in customer a cart of their own',
     tag,
     body: openCartBody,
     bodyRequired: false,
-    success: { status: 201, description: 'Opened', schema: cartOpened },
+    success: {
+      status: 201,
+      description: 'Opened; for a guest cart the body carries `cartToken`',
+      schema: cartOpened,
+    },
+    setCookie: 'Guest carts only: tally_cart (the cart token; 30 days, httpOnly, SameSite=Lax)',
     problems: [403, 422],
   },
   {
@@ -60,6 +70,7 @@ export const cartOperations: readonly ApiOperation[] = [
     params: cartPath,
     body: addCartItemBody,
     success: { status: 200, description: 'Added', schema: cartWritten },
+    credentials: HOLDER,
     problems: [403, 404, 409, 412, 422, 503],
     readsReadModels: true,
   },
@@ -72,6 +83,7 @@ export const cartOperations: readonly ApiOperation[] = [
     params: cartItemPath,
     body: changeCartItemQuantityBody,
     success: { status: 200, description: 'Changed (or already so)', schema: cartWritten },
+    credentials: HOLDER,
     problems: [403, 404, 409, 412, 422],
   },
   {
@@ -82,6 +94,7 @@ export const cartOperations: readonly ApiOperation[] = [
     tag,
     params: cartItemPath,
     success: { status: 200, description: 'Removed', schema: cartWritten },
+    credentials: HOLDER,
     problems: [403, 404, 409, 412],
   },
   {
@@ -92,6 +105,7 @@ export const cartOperations: readonly ApiOperation[] = [
     tag,
     params: cartPath,
     success: { status: 200, description: 'Cleared (or already empty)', schema: cartWritten },
+    credentials: HOLDER,
     problems: [403, 404, 409, 412],
   },
 ];

@@ -39,8 +39,9 @@ function invalidCredentials(): HttpProblem {
 
 /**
  * Sign-up, sign-in, refresh, sign-out and password reset: `/api/v1/auth`. Open to everyone (`guest`).
- * Routes that may append events (sign-up; sign-in through the cart merge) run through the command edge;
- * a replay of an `Idempotency-Key` answers the first body (with its tokens) but sets no cookies.
+ * Routes that may append events (sign-up; sign-in through the cart merge) run through the command edge.
+ * Their answers carry tokens, so the edge never stores them for an `Idempotency-Key` replay: a retry runs
+ * again and its command id makes the effects happen once (see `CommandEdge`).
  */
 @Controller('api/v1/auth')
 @Roles('guest')

@@ -325,7 +325,7 @@ describe('identity: sign-up, sign-in, refresh, sign-out, roles (PostgreSQL)', ()
       expect(missing.statusCode).toBe(401);
     });
 
-    it('signs out: 204, the family is revoked and the cookies cleared', async () => {
+    it('signs out: 204, the family is revoked and the cookies cleared, the cart cookie too', async () => {
       const { session } = await account();
       const response = await api.rawRequest('POST', '/api/v1/auth/sign-out', {
         refreshToken: session.refreshToken,
@@ -333,6 +333,10 @@ describe('identity: sign-up, sign-in, refresh, sign-out, roles (PostgreSQL)', ()
       expect(response.statusCode).toBe(204);
       expect(cookieNamed(response, 'tally_access')).toContain('Max-Age=0');
       expect(cookieNamed(response, 'tally_refresh')).toContain('Max-Age=0');
+      // The next shopper on this browser must not reach the signed-out customer's cart.
+      expect(cookieNamed(response, 'tally_cart')).toMatch(
+        /^tally_cart=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax$/,
+      );
       expect((await refresh(session.refreshToken)).statusCode).toBe(401);
     });
   });

@@ -6,7 +6,6 @@ import {
   APP_CONFIG,
   type AppConfig,
   AUTH_SECRET,
-  CART_COOKIE,
   HttpProblem,
   LOGGER,
   type Logger,
@@ -14,10 +13,10 @@ import {
   REFRESH_COOKIE,
   serializeCookie,
   signAccessToken,
-  signCartToken,
   uuidv7,
 } from '@tally/platform';
 import type { FastifyRequest } from 'fastify';
+import { cartTokenCookie, clearedCartTokenCookie } from '../cart/cart-cookie';
 import { CartMerger } from '../cart/cart-merger';
 import type { Clock } from '../shared/clock';
 import type { CommandContext } from '../shared/command-edge';
@@ -26,8 +25,6 @@ import { REFRESH_TOKEN_TTL_SECONDS, RefreshTokens } from './refresh-tokens';
 
 /** The refresh cookie is only sent to the auth routes, never to every API call. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
-/** The guest cart cookie outlives a session: a shopper comes back to their cart. */
-const CART_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
 /** What a sign-in, sign-up or refresh answers (besides the cookies). */
 export type SessionBody = {
@@ -134,12 +131,7 @@ export class Sessions {
         );
         cartId = merged.cartId;
         checkpoint = merged.checkpoint;
-        cookies.push(
-          serializeCookie(CART_COOKIE, signCartToken(cartId, this.secret), {
-            maxAgeSeconds: CART_COOKIE_MAX_AGE_SECONDS,
-            secure: this.secure,
-          }),
-        );
+        cookies.push(cartTokenCookie(cartId, this.secret, this.config).setCookie);
       } catch (error) {
         if (!isDomainError(error) && !(error instanceof HttpProblem && error.status < 500)) throw error;
         this.logger.warn(
@@ -151,7 +143,10 @@ export class Sessions {
     return { body: { ...body, cartId }, cookies, checkpoint };
   }
 
-  /** Cookies that delete the access and refresh cookies. */
+  /**
+   * Cookies that delete the access, refresh and cart cookies: after signing out, the cart (the customer's
+   * merged cart) is no longer reachable from this browser.
+   */
   clearingCookies(): string[] {
     return [
       serializeCookie(ACCESS_COOKIE, '', { maxAgeSeconds: 0, secure: this.secure }),
@@ -160,6 +155,7 @@ export class Sessions {
         secure: this.secure,
         path: REFRESH_COOKIE_PATH,
       }),
+      clearedCartTokenCookie(this.config),
     ];
   }
 }

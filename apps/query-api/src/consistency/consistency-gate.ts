@@ -13,7 +13,7 @@ import { Histogram, type Registry } from 'prom-client';
 import { consistencyHeaderSchema } from '../shared.schemas';
 
 /** The projections behind each read endpoint: a consistency token waits for exactly these. */
-export type ProjectionName = 'catalog' | 'stock' | 'carts' | 'orders';
+export type ProjectionName = 'catalog' | 'stock' | 'carts' | 'orders' | 'customers';
 
 /**
  * Read-your-writes (DESIGN.md §6): a request carrying `Tally-Consistency` waits, at most

@@ -9,11 +9,8 @@ import {
   newestOpenCartOf,
 } from '@tally/read-models';
 import type { FastifyRequest } from 'fastify';
-import { ConsistencyGate, type ProjectionName } from '../consistency/consistency-gate';
+import { ConsistencyGate } from '../consistency/consistency-gate';
 import { listCustomersQuery } from './customers.schemas';
-
-// The gate's list of projection names predates the customers read model; it is a plain name at runtime.
-const CUSTOMERS = ['customers'] as readonly string[] as readonly ProjectionName[];
 
 /** Account reads from the customers read model; `me` is whoever the access token names. */
 @Controller('api/v1/customers')
@@ -30,7 +27,7 @@ export class CustomersController {
     @Headers('tally-consistency') token: string | undefined,
   ): Promise<ListCustomersResult> {
     const query = parseRequest(listCustomersQuery, rawQuery, 'query');
-    await this.consistency.waitFor(token, CUSTOMERS);
+    await this.consistency.waitFor(token, ['customers']);
     return listCustomers(this.sql, query);
   }
 
@@ -42,7 +39,7 @@ export class CustomersController {
     @Headers('tally-consistency') token: string | undefined,
   ): Promise<CustomerView> {
     const customerId = accountId(request);
-    await this.consistency.waitFor(token, CUSTOMERS);
+    await this.consistency.waitFor(token, ['customers']);
     const customer = await getCustomer(this.sql, customerId);
     if (!customer) {
       throw new HttpProblem(404, 'CUSTOMER_NOT_FOUND', 'Not found', 'No account for this access token yet.');

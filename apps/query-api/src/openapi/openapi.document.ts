@@ -11,6 +11,13 @@ import {
   searchProductsQuery,
   suggestProductsQuery,
 } from '../products/products.schemas';
+import type { RouteRole } from '@tally/platform';
+import {
+  customerCartSchema,
+  customerListSchema,
+  customerSchema,
+  listCustomersQuery,
+} from '../customers/customers.schemas';
 import { consistencyHeaderSchema, moneySchema, problemSchema } from '../shared.schemas';
 import { shippingMethodListSchema, shippingMethodsQuery } from '../shipping/shipping-methods.schemas';
 import {
@@ -32,7 +39,18 @@ interface Operation {
   readonly consistency?: string;
   readonly response: string;
   readonly etag?: boolean;
+  /** The route's `@Roles` (the unit spec checks them against the controllers): become `security`. */
+  readonly roles: readonly RouteRole[];
+  /**
+   * Readable by whoever holds the guest cart's token (besides its customer and admins); anyone else gets
+   * the 404 an unknown id gets.
+   */
+  readonly cartHolder?: boolean;
+  /** When the route answers 404 without an id in its path (the caller's own account or cart). */
+  readonly notFound?: string;
 }
+
+const ACCOUNT_ROLES_ALL: readonly RouteRole[] = ['customer', 'admin', 'auditor', 'analyst'];
 
 const operations: readonly Operation[] = [
   {
@@ -44,6 +62,7 @@ const operations: readonly Operation[] = [
     query: searchProductsQuery,
     consistency: 'catalog and stock',
     response: 'ProductSearchResult',
+    roles: ['guest'],
   },
   {
     path: '/api/v1/products/suggestions',
@@ -52,6 +71,7 @@ const operations: readonly Operation[] = [
     query: suggestProductsQuery,
     consistency: 'catalog',
     response: 'ProductSuggestions',
+    roles: ['guest'],
   },
   {
     path: '/api/v1/categories',
@@ -59,6 +79,7 @@ const operations: readonly Operation[] = [
     tag: 'catalog',
     consistency: 'catalog',
     response: 'CategoryList',
+    roles: ['guest'],
   },
   {
     path: '/api/v1/products/{sku}',
@@ -68,6 +89,7 @@ const operations: readonly Operation[] = [
     consistency: 'catalog and stock',
     response: 'Product',
     etag: true,
+    roles: ['guest'],
   },
   {
     path: '/api/v1/carts/{cartId}',
@@ -77,6 +99,8 @@ const operations: readonly Operation[] = [
     consistency: 'carts',
     response: 'Cart',
     etag: true,
+    roles: ['guest'],
+    cartHolder: true,
   },
   {
     path: '/api/v1/inventory/{sku}',
@@ -86,6 +110,7 @@ const operations: readonly Operation[] = [
     consistency: 'catalog and stock',
     response: 'Stock',
     etag: true,
+    roles: ['guest'],
   },
   {
     path: '/api/v1/orders',
@@ -94,6 +119,7 @@ const operations: readonly Operation[] = [
     query: listOrdersQuery,
     consistency: 'orders',
     response: 'OrderList',
+    roles: ACCOUNT_ROLES_ALL,
   },
   {
     path: '/api/v1/orders/{orderId}',
@@ -103,6 +129,8 @@ const operations: readonly Operation[] = [
     consistency: 'orders',
     response: 'Order',
     etag: true,
+    roles: ['guest'],
+    cartHolder: true,
   },
   {
     path: '/api/v1/shipping-methods',
@@ -110,6 +138,7 @@ const operations: readonly Operation[] = [
     tag: 'checkout',
     query: shippingMethodsQuery,
     response: 'ShippingMethodList',
+    roles: ['guest'],
   },
   {
     path: '/api/v1/streams/{streamId}/events',
@@ -118,8 +147,79 @@ const operations: readonly Operation[] = [
     pathParams: streamPathParams,
     query: streamEventsQuery,
     response: 'StreamEventsPage',
+    roles: ['admin', 'auditor'],
+  },
+  {
+    path: '/api/v1/customers',
+    summary: 'Accounts, newest first, optionally with one role, paged',
+    tag: 'identity',
+    query: listCustomersQuery,
+    consistency: 'customers',
+    response: 'CustomerList',
+    roles: ['admin'],
+  },
+  {
+    path: '/api/v1/customers/me',
+    summary: 'The account the access token names',
+    tag: 'identity',
+    consistency: 'customers',
+    response: 'Customer',
+    roles: ACCOUNT_ROLES_ALL,
+    notFound:
+      "CUSTOMER_NOT_FOUND: the read model does not have the account yet (send the sign-up response's Tally-Consistency)",
+  },
+  {
+    path: '/api/v1/customers/me/cart',
+    summary: "The signed-in account's newest open cart (the one a sign-in merged the guest cart into)",
+    tag: 'identity',
+    consistency: 'carts',
+    response: 'CustomerCart',
+    roles: ACCOUNT_ROLES_ALL,
+    notFound: 'CART_NOT_FOUND: the account has no open cart',
   },
 ];
+
+type SecurityRequirement = Readonly<Record<string, readonly string[]>>;
+const ACCOUNT: readonly SecurityRequirement[] = [{ bearerAuth: [] }, { accessCookie: [] }];
+
+/** The credentials a client may present (`components.securitySchemes`), as command-api issues them. */
+const securitySchemes = {
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token (HS256 JWT, 15 min) from command-api sign-up, sign-in or refresh',
+  },
+  accessCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'tally_access',
+    description: 'The same access token as the httpOnly cookie browsers hold',
+  },
+  cartToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Tally-Cart-Token',
+    description: "Signed token of a guest cart (`cartToken` of command-api's `POST /api/v1/carts`)",
+  },
+  cartCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'tally_cart',
+    description: 'The same guest cart token as the httpOnly cookie',
+  },
+} as const;
+
+/**
+ * OpenAPI `security`: the alternatives, `{}` when anyone may read. A cart holder's read needs one of the
+ * credentials (a guest cart's token, or the account owning it or an admin's); a role-restricted read needs
+ * an access token.
+ */
+function securityOf(operation: Operation): SecurityRequirement[] {
+  if (operation.cartHolder) return [{ cartToken: [] }, { cartCookie: [] }, ...ACCOUNT];
+  if (operation.roles.includes('guest')) return [{}, ...ACCOUNT];
+  return [...ACCOUNT];
+}
 
 /** The OpenAPI 3.1 document of query-api, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(): JsonSchema {
@@ -137,6 +237,9 @@ export function buildOpenApiDocument(): JsonSchema {
   registry.add(shippingMethodListSchema, { id: 'ShippingMethodList' });
   registry.add(eventEnvelopeSchema, { id: 'EventEnvelope' });
   registry.add(streamEventsPageSchema, { id: 'StreamEventsPage' });
+  registry.add(customerSchema, { id: 'Customer' });
+  registry.add(customerListSchema, { id: 'CustomerList' });
+  registry.add(customerCartSchema, { id: 'CustomerCart' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, JsonSchema>;
   };
@@ -159,7 +262,7 @@ export function buildOpenApiDocument(): JsonSchema {
     },
     servers: [{ url: '/' }],
     paths,
-    components: { schemas },
+    components: { schemas, securitySchemes },
   };
 }
 
@@ -176,9 +279,14 @@ function toOperation(operation: Operation): JsonSchema {
     description,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   });
+  const restricted = !operation.roles.includes('guest');
   return {
     summary: operation.summary,
+    ...(restricted
+      ? { description: `Needs an access token with the role ${operation.roles.join(' or ')}.` }
+      : {}),
     tags: [operation.tag],
+    security: securityOf(operation),
     parameters,
     responses: {
       '200': {
@@ -195,7 +303,9 @@ function toOperation(operation: Operation): JsonSchema {
       '403': problem('Not allowed for your role, or a tampered cart token (CART_TOKEN_INVALID)'),
       ...(operation.pathParams
         ? { '404': problem('Unknown id, or a cart or order you may not read (the same answer)') }
-        : {}),
+        : operation.notFound
+          ? { '404': problem(operation.notFound) }
+          : {}),
       ...(operation.consistency
         ? { '503': problem('Read model not consistent with the token in time') }
         : {}),

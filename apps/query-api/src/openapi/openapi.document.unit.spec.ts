@@ -1,3 +1,14 @@
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import { declaredRoles } from '@tally/platform';
+import { CartsController } from '../carts/carts.controller';
+import { CategoriesController } from '../categories/categories.controller';
+import { CustomersController } from '../customers/customers.controller';
+import { InventoryController } from '../inventory/inventory.controller';
+import { OrdersController } from '../orders/orders.controller';
+import { ProductsController } from '../products/products.controller';
+import { ShippingMethodsController } from '../shipping/shipping-methods.controller';
+import { StreamsController } from '../streams/streams.controller';
 import { buildOpenApiDocument } from './openapi.document';
 
 interface Parameter {
@@ -7,8 +18,21 @@ interface Parameter {
 }
 interface Document {
   openapi: string;
-  paths: Record<string, { get: { parameters: Parameter[]; responses: Record<string, unknown> } }>;
-  components: { schemas: Record<string, Record<string, unknown>> };
+  paths: Record<
+    string,
+    {
+      get: {
+        parameters: Parameter[];
+        responses: Record<string, unknown>;
+        security: Record<string, string[]>[];
+        description?: string;
+      };
+    }
+  >;
+  components: {
+    schemas: Record<string, Record<string, unknown>>;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
 }
 
 describe('query-api OpenAPI document', () => {
@@ -21,6 +45,9 @@ describe('query-api OpenAPI document', () => {
     expect(Object.keys(document.components.schemas).sort()).toEqual([
       'Cart',
       'CategoryList',
+      'Customer',
+      'CustomerCart',
+      'CustomerList',
       'EventEnvelope',
       'Money',
       'Order',
@@ -89,5 +116,86 @@ describe('query-api OpenAPI document', () => {
       '404',
       '503',
     ]);
+  });
+
+  it('documents the customers reads', () => {
+    expect(parameters('/api/v1/customers')).toEqual([
+      'query.role',
+      'query.page',
+      'query.pageSize',
+      'header.Tally-Consistency',
+    ]);
+    expect(parameters('/api/v1/customers/me')).toEqual(['header.Tally-Consistency']);
+    expect(Object.keys(document.paths['/api/v1/customers/me']!.get.responses)).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '503',
+    ]);
+    expect(document.paths['/api/v1/customers/me/cart']!.get.responses['200']).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomerCart' } } },
+    });
+    expect(document.components.schemas.Customer?.required).toEqual(
+      expect.arrayContaining(['customerId', 'email', 'name', 'role', 'registeredAt']),
+    );
+  });
+
+  it('declares the credentials and, per operation, which of them it takes', () => {
+    expect(document.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      accessCookie: { type: 'apiKey', in: 'cookie', name: 'tally_access' },
+      cartToken: { type: 'apiKey', in: 'header', name: 'Tally-Cart-Token' },
+      cartCookie: { type: 'apiKey', in: 'cookie', name: 'tally_cart' },
+    });
+    const security = (path: string) => document.paths[path]!.get.security;
+    const account = [{ bearerAuth: [] }, { accessCookie: [] }];
+    expect(security('/api/v1/products')).toEqual([{}, ...account]);
+    expect(security('/api/v1/customers')).toEqual(account);
+    expect(security('/api/v1/customers/me')).toEqual(account);
+    expect(security('/api/v1/streams/{streamId}/events')).toEqual(account);
+    expect(security('/api/v1/carts/{cartId}')).toEqual([{ cartToken: [] }, { cartCookie: [] }, ...account]);
+    expect(security('/api/v1/orders/{orderId}')).toEqual([{ cartToken: [] }, { cartCookie: [] }, ...account]);
+  });
+
+  it("documents exactly the controllers' GET routes, anonymous access only where they admit guests", () => {
+    const reflector = new Reflector();
+    const routes = new Map<string, readonly string[] | undefined>();
+    for (const controller of [
+      CartsController,
+      CategoriesController,
+      CustomersController,
+      InventoryController,
+      OrdersController,
+      ProductsController,
+      ShippingMethodsController,
+      StreamsController,
+    ]) {
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller));
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as unknown as Record<string, unknown>)[name] as () => unknown;
+        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        if (name === 'constructor' || sub === undefined) continue;
+        const path = `/${[base, sub]
+          .flatMap((part) => part.split('/'))
+          .filter(Boolean)
+          .map((part) => (part.startsWith(':') ? `{${part.slice(1)}}` : part))
+          .join('/')}`;
+        routes.set(path, declaredRoles(reflector, handler, controller));
+      }
+    }
+    expect(Object.keys(document.paths).sort()).toEqual([...routes.keys()].sort());
+    for (const [path, roles] of routes) {
+      const operation = document.paths[path]!.get;
+      const anyone = roles?.includes('guest') ?? false;
+      const opensToAnyone = operation.security.some((entry) => Object.keys(entry).length === 0);
+      const holder = path === '/api/v1/carts/{cartId}' || path === '/api/v1/orders/{orderId}';
+      expect([path, opensToAnyone]).toEqual([path, anyone && !holder]);
+      expect([path, operation.description]).toEqual([
+        path,
+        anyone ? undefined : `Needs an access token with the role ${roles?.join(' or ')}.`,
+      ]);
+    }
   });
 });
