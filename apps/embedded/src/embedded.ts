@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { MigrationSet } from '@tally/database';
 import { InProcessCommandSender, InProcessEventConsumers } from '@tally/messaging';
@@ -81,25 +84,79 @@ export function allMigrations(): MigrationSet[] {
 
 /** A running Tally: every app in this process on one shared infrastructure. */
 export interface EmbeddedTally {
-  readonly urls: Readonly<Record<HostedApp['name'], string>>;
+  /** Each app's base URL, and the storefront's when this process serves it. */
+  readonly urls: Readonly<Record<HostedApp['name'], string> & { storefront?: string }>;
   readonly infrastructure: Infrastructure;
-  /** Closes the apps (sagas and command-api first, so no write arrives while the rest stops), then the database. */
+  /**
+   * Closes the storefront (so no shopper's request reaches an app that is stopping), then the apps (sagas
+   * and command-api first, so no write arrives while the rest stops), then the database.
+   */
   close(): Promise<void>;
 }
 
 /**
- * Starts command-api, query-api, projectors and sagas in this process on one infrastructure: PGlite under
- * TALLY_DATA_DIR, or PostgreSQL when DATABASE_URL is set. The one place allowed to import every app
- * (docs/adr/0001-embedded-composition-root.md).
+ * Where `npm start` serves the storefront from: `<repo>/storefront`, found from this file both as source
+ * (`apps/embedded/src`) and as built (`dist/apps/embedded/src`).
  */
-export async function startEmbedded(config: AppConfig, logger: Logger): Promise<EmbeddedTally> {
+export function storefrontDir(from: string = __dirname): string {
+  const built = resolve(from, '../../../../storefront');
+  return existsSync(join(built, 'package.json')) || existsSync(join(built, 'next.config.ts'))
+    ? built
+    : resolve(from, '../../../storefront');
+}
+
+/** The storefront's production build is missing: `npm run build` (or `next build storefront`) makes it. */
+export class StorefrontBuildMissing extends Error {
+  constructor(readonly dir: string) {
+    super(
+      `The storefront has no production build in ${dir}: run \`npm run build\` ` +
+        '(or `NEXT_TELEMETRY_DISABLED=1 npx next build storefront`) first',
+    );
+    this.name = 'StorefrontBuildMissing';
+  }
+}
+
+/**
+ * TALLY_PUBLIC_URL, when the operator did not set it, is where this process serves the storefront: the
+ * links in emails (password reset) then open the storefront actually running, whatever STOREFRONT_PORT is.
+ */
+export function withEmbeddedDefaults(config: AppConfig, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (env.TALLY_PUBLIC_URL) return config;
+  return { ...config, TALLY_PUBLIC_URL: `http://${displayHost(config.HOST)}:${config.STOREFRONT_PORT}` };
+}
+
+export interface StartEmbeddedOptions {
+  /**
+   * Also serve the storefront's production build on STOREFRONT_PORT (what `npm start` does). Off by
+   * default: tests that run the apps in their own process need no browser pages and no Next.js build.
+   */
+  readonly storefront?: boolean;
+}
+
+/**
+ * Starts command-api, query-api, projectors and sagas in this process on one infrastructure: PGlite under
+ * TALLY_DATA_DIR, or PostgreSQL when DATABASE_URL is set, and, when asked, the storefront. The one place
+ * allowed to import every app (docs/adr/0001-embedded-composition-root.md).
+ */
+export async function startEmbedded(
+  config: AppConfig,
+  logger: Logger,
+  options: StartEmbeddedOptions = {},
+): Promise<EmbeddedTally> {
+  // Before anything opens: a missing build is a setup mistake, reported at once.
+  const storefrontBuild = options.storefront ? locateStorefrontBuild() : undefined;
   const infrastructure = await openInfrastructure(config, logger, {
     migrations: allMigrations(),
     applicationName: 'tally-embedded',
   });
   const started: { app: HostedApp; nest: INestApplication }[] = [];
   const bus: InProcessBus = { commands: new InProcessCommandSender() };
+  let storefront: HostedStorefront | undefined;
   const close = async () => {
+    // A storefront that fails to close must not keep the apps and the database open.
+    await storefront?.close().catch((error: unknown) => {
+      logger.error({ err: error }, 'storefront did not close cleanly');
+    });
     // Sagas first (it writes through command-api), then command-api, so no write arrives while the rest stops.
     const order = ['sagas', 'command-api', 'query-api', 'projectors'];
     const byOrder = [...started].sort((a, b) => order.indexOf(a.app.name) - order.indexOf(b.app.name));
@@ -122,6 +179,7 @@ export async function startEmbedded(config: AppConfig, logger: Logger): Promise<
         throw error;
       });
     }
+    if (storefrontBuild) storefront = await startStorefront(storefrontBuild, config, infrastructure, logger);
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -131,6 +189,7 @@ export async function startEmbedded(config: AppConfig, logger: Logger): Promise<
   return {
     infrastructure,
     urls: {
+      ...(storefront ? { storefront: url(config.STOREFRONT_PORT) } : {}),
       'command-api': url(config.COMMAND_API_PORT),
       'query-api': url(config.QUERY_API_PORT),
       projectors: url(config.PROJECTORS_PORT),
@@ -138,6 +197,135 @@ export async function startEmbedded(config: AppConfig, logger: Logger): Promise<
     },
     close,
   };
+}
+
+/**
+ * The storefront's directory, once its production build is known to be there (Next's `distDir`:
+ * NEXT_DIST_DIR, default `.next`); throws {@link StorefrontBuildMissing} otherwise.
+ */
+function locateStorefrontBuild(): string {
+  const dir = storefrontDir();
+  const distDir = join(dir, process.env.NEXT_DIST_DIR ?? '.next');
+  if (!existsSync(join(distDir, 'BUILD_ID'))) throw new StorefrontBuildMissing(distDir);
+  return dir;
+}
+
+/** The storefront as this process serves it. */
+interface HostedStorefront {
+  close(): Promise<void>;
+}
+
+/** The part of Next.js's programmatic server (`next(options)`, its "custom server") used here. */
+type CreateNextServer = (options: {
+  dev: boolean;
+  dir: string;
+  quiet: boolean;
+  hostname: string;
+  port: number;
+  httpServer: Server;
+}) => {
+  prepare(): Promise<void>;
+  getRequestHandler(): (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+  close(): Promise<void>;
+};
+
+/**
+ * Loads Next.js only when the storefront starts (the four apps never need it, and it is heavy), through a
+ * specifier the type checker does not follow: Next's type declarations change Node's global types (e.g.
+ * `process.env.NODE_ENV` becomes required) for every file of the backend.
+ */
+async function loadNext(): Promise<CreateNextServer> {
+  const specifier = 'next';
+  const loaded = (await import(specifier)) as { default: CreateNextServer };
+  return loaded.default;
+}
+
+/**
+ * Serves the storefront's production build (Next.js, `dev: false`) in this process on
+ * HOST:STOREFRONT_PORT. Its server code reads its settings from `process.env` (it also runs on its own in
+ * full mode, `npm run start:storefront`), so they are set first to what this process actually serves: the
+ * API URLs, an absolute data directory (the dev mailbox), the public URL and the auth secret.
+ */
+async function startStorefront(
+  dir: string,
+  config: AppConfig,
+  infrastructure: Infrastructure,
+  logger: Logger,
+): Promise<HostedStorefront> {
+  const internal = internalHost(config.HOST);
+  Object.assign(process.env, {
+    TALLY_COMMAND_API_URL: `http://${internal}:${config.COMMAND_API_PORT}`,
+    TALLY_QUERY_API_URL: `http://${internal}:${config.QUERY_API_PORT}`,
+    TALLY_DATA_DIR: resolve(config.TALLY_DATA_DIR),
+    TALLY_PUBLIC_URL: config.TALLY_PUBLIC_URL,
+    TALLY_MAIL_SENDER: config.TALLY_MAIL_SENDER,
+    TALLY_AUTH_SECRET: infrastructure.authSecret,
+  });
+  const next = await loadNext();
+  const server = createServer();
+  const app = next({
+    dev: false,
+    dir,
+    quiet: true,
+    hostname: config.HOST,
+    port: config.STOREFRONT_PORT,
+    httpServer: server,
+  });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  server.on('request', (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error, url: request.url }, 'storefront request failed');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end('Internal Server Error');
+    });
+  });
+  await listen(server, config.STOREFRONT_PORT, config.HOST, 'STOREFRONT_PORT').catch(
+    async (error: unknown) => {
+      await app.close().catch(() => undefined);
+      throw error;
+    },
+  );
+  return {
+    async close() {
+      const closed = new Promise<void>((done) => {
+        server.close(() => {
+          done();
+        });
+      });
+      // Open order pages hold a live stream (server-sent events) and browsers keep connections alive:
+      // without this, close() would wait for every shopper to leave.
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string, variable: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${variable}: port ${port} is already in use (set ${variable} to another port)`, {
+              cause: error,
+            })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
+}
+
+/** How code in this process reaches a server bound to `host`: a wildcard bind answers on loopback. */
+function internalHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**
@@ -151,7 +339,13 @@ export async function seedIfEmpty(tally: EmbeddedTally, config: AppConfig, logge
   const products = generateDemoCatalog();
   const started = Date.now();
   const progress = new ProgressBar(process.stderr, 'Seeding demo catalog', products.length);
-  const result = await seedDemoCatalog({ commandApiUrl: tally.urls['command-api'], products, progress });
+  const result = await seedDemoCatalog({
+    commandApiUrl: tally.urls['command-api'],
+    products,
+    progress,
+    // The seed acts as an admin, with a token the apps verify with this secret.
+    authSecret: tally.infrastructure.authSecret,
+  });
   const caughtUp = await waitForProjections(tally.infrastructure.sql, ['catalog', 'stock'], result.token, {
     timeoutMs: 120_000,
   });
@@ -172,6 +366,9 @@ export function banner(tally: EmbeddedTally, config: AppConfig): string {
   return [
     '',
     `Tally is running on ${where}`,
+    ...(urls.storefront
+      ? [`  storefront   ${urls.storefront}`, `  admin        ${urls.storefront}/admin${adminHint(config)}`]
+      : []),
     `  command-api  ${urls['command-api']}/api/v1   docs: ${urls['command-api']}/api/docs`,
     `  query-api    ${urls['query-api']}/api/v1   docs: ${urls['query-api']}/api/docs`,
     `  projectors   ${urls.projectors}/api/v1/projections`,
@@ -181,6 +378,13 @@ export function banner(tally: EmbeddedTally, config: AppConfig): string {
     'Stop with Ctrl+C.',
     '',
   ].join('\n');
+}
+
+/** Where the first admin's generated password is kept (embedded mode, when command-api created one). */
+function adminHint(config: AppConfig): string {
+  if (config.mode !== 'embedded' || config.TALLY_ADMIN_EMAIL) return '';
+  const file = resolve(config.TALLY_DATA_DIR, 'admin-credentials.txt');
+  return existsSync(file) ? `   sign in with the credentials in ${file}` : '';
 }
 
 function displayHost(host: string): string {

@@ -9,11 +9,19 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventStreamName } from '@tally/messaging';
 import { createTestDatabase, uniqueName } from './test-database';
 
-/** The four apps, as built under `dist/apps/<app>/src/main.js`. */
-export type TallyApp = 'command-api' | 'query-api' | 'projectors' | 'sagas' | 'embedded';
+/**
+ * The four apps and the embedded launcher, as built under `dist/apps/<app>/src/main.js`, and the storefront
+ * as `next start storefront` serves its production build (full mode).
+ */
+export type TallyApp = 'command-api' | 'query-api' | 'projectors' | 'sagas' | 'embedded' | 'storefront';
 
 /** Base URLs (`http://127.0.0.1:<port>`) of a running Tally, and how to stop it. */
 export interface RunningTally {
+  /**
+   * The storefront (Next.js production build). Embedded mode: always served, by the launcher itself.
+   * Full mode: only with `StartOptions.storefront` (else undefined).
+   */
+  readonly storefront?: string;
   readonly commandApi: string;
   readonly queryApi: string;
   readonly projectors: string;
@@ -55,6 +63,11 @@ export interface StartOptions {
   readonly dataDir?: string;
   /** Full mode: use this database (kept on stop) instead of a fresh one (dropped on stop). */
   readonly databaseUrl?: string;
+  /**
+   * Full mode: also run the storefront (`next start storefront`, the production build) against the APIs,
+   * and wait until it answers. Embedded mode always serves it.
+   */
+  readonly storefront?: boolean;
   /**
    * Full mode: the NATS server (default `TEST_NATS_URL`, else `nats://127.0.0.1:4222`), e.g. a private one
    * from `startNatsTestServer()` that the test kills and restarts.
@@ -119,9 +132,7 @@ export class TallyProcess {
   ) {
     if (previousOutput) this.buffer = `${previousOutput}\n[harness] ${app} restarted\n`;
     const root = repoRoot();
-    const main = join(root, 'dist', 'apps', app, 'src', 'main.js');
-    if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` first`);
-    this.child = spawn(process.execPath, [main], {
+    this.child = spawn(process.execPath, commandOf(root, app, env), {
       cwd: root,
       // Only what a shell needs: a stray DATABASE_URL or TALLY_* in the test's environment must not leak in.
       env: { ...inherited(), ...env },
@@ -179,6 +190,21 @@ export class TallyProcess {
   }
 }
 
+/** What `node` runs for `app`: its built main, or Next's CLI serving the storefront's production build. */
+function commandOf(root: string, app: TallyApp, env: Readonly<Record<string, string>>): string[] {
+  if (app === 'storefront') {
+    const dir = join(root, 'storefront');
+    if (!existsSync(join(dir, env.NEXT_DIST_DIR ?? '.next', 'BUILD_ID')))
+      throw new Error(`${dir} has no production build: run \`npm run build\` first`);
+    const port = env.STOREFRONT_PORT ?? '3000';
+    const cli = join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+    return [cli, 'start', dir, '--port', port, '--hostname', env.HOST ?? '127.0.0.1'];
+  }
+  const main = join(root, 'dist', 'apps', app, 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` first`);
+  return [main];
+}
+
 function inherited(): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
@@ -200,15 +226,23 @@ export function spawnTally(
   return new TallyProcess(app, env, previousOutput);
 }
 
+/**
+ * A URL the harness polls until it is ready: an app's `/readyz` must answer 200; the storefront, which has
+ * no readiness route, is ready once it answers at all without a server error (it listens only once Next.js
+ * has loaded its build).
+ */
+type ReadinessProbe = string | { readonly url: string; readonly anyAnswer: true };
+
 /** Resolves when every URL answers 200 (and the output matches `waitFor`), or rejects naming what is missing. */
 async function waitUntilReady(
   processes: readonly TallyProcess[],
-  urls: readonly string[],
+  probes: readonly ReadinessProbe[],
   timeoutMs: number,
   waitFor: RegExp | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const pending = new Set(urls);
+  const anyAnswer = new Set(probes.flatMap((probe) => (typeof probe === 'string' ? [] : [probe.url])));
+  const pending = new Set(probes.map((probe) => (typeof probe === 'string' ? probe : probe.url)));
   const describe = () =>
     processes.map((p) => `--- ${p.app} (pid ${p.pid ?? '?'}) output ---\n${tail(p.output())}`).join('\n');
   for (;;) {
@@ -222,7 +256,7 @@ async function waitUntilReady(
         try {
           const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
           await response.body?.cancel();
-          if (response.status === 200) pending.delete(url);
+          if (response.status === 200 || (anyAnswer.has(url) && response.status < 500)) pending.delete(url);
         } catch {
           // Not listening yet.
         }
@@ -296,31 +330,38 @@ function urlsOf(ports: Ports) {
   };
 }
 
+/** The readiness probes of the four apps' URLs. */
+function readyzOf(urls: ReturnType<typeof urlsOf>): ReadinessProbe[] {
+  return Object.values(urls).map((url) => `${url}/readyz`);
+}
+
+function storefrontProbe(storefront: string): ReadinessProbe {
+  return { url: `${storefront}/robots.txt`, anyAnswer: true };
+}
+
 async function stopAll(processes: readonly TallyProcess[]): Promise<void> {
   await Promise.all(processes.map((p) => p.stop()));
 }
 
 /**
  * Embedded mode: one `dist/apps/embedded` process on PGlite in a fresh temp TALLY_DATA_DIR, on random free
- * ports, no DATABASE_URL. Resolves once every app's `/readyz` answers 200.
+ * ports, no DATABASE_URL. Resolves once every app's `/readyz` answers 200 and the storefront it serves
+ * answers.
  */
 export async function startEmbedded(options: StartOptions = {}): Promise<RunningTally> {
   const ports = await allocatePorts();
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tally-e2e-'));
-  const env = { ...baseEnv(ports, options), TALLY_DATA_DIR: dataDir };
+  const env: Record<string, string> = { ...baseEnv(ports, options), TALLY_DATA_DIR: dataDir };
   const urls = urlsOf(ports);
+  const storefront = `http://127.0.0.1:${env.STOREFRONT_PORT ?? ports.storefront}`;
+  const probes = [...readyzOf(urls), storefrontProbe(storefront)];
   const cleanup = () => {
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
   const processes = [spawnTally('embedded', env)];
   try {
-    await waitUntilReady(
-      processes,
-      Object.values(urls).map((url) => `${url}/readyz`),
-      options.readyTimeoutMs ?? 60_000,
-      options.waitForOutput,
-    );
+    await waitUntilReady(processes, probes, options.readyTimeoutMs ?? 60_000, options.waitForOutput);
   } catch (error) {
     await stopAll(processes);
     cleanup();
@@ -329,6 +370,7 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Running
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   return {
     ...urls,
+    storefront,
     dataDir,
     output: () => processes.map((p) => p.output()).join(''),
     process: (app) => processOf(processes, app),
@@ -336,12 +378,7 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Running
       const index = indexOf(processes, app);
       await processes[index]?.stop();
       processes[index] = spawnTally(app, env);
-      await waitUntilReady(
-        processes,
-        Object.values(urls).map((url) => `${url}/readyz`),
-        readyTimeoutMs,
-        undefined,
-      );
+      await waitUntilReady(processes, probes, readyTimeoutMs, undefined);
     },
     async stop() {
       await stopAll(processes);
@@ -353,7 +390,8 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Running
 /**
  * Full mode: command-api, query-api, projectors and sagas as four processes on one fresh PostgreSQL
  * database (from {@link createTestDatabase}) and a NATS server under a fresh NATS_PREFIX (so that no run
- * sees another's events or commands), on random free ports. Resolves once every `/readyz` answers 200.
+ * sees another's events or commands), on random free ports; with `storefront: true`, also `next start
+ * storefront` pointed at the two APIs. Resolves once every `/readyz` answers 200 (and the storefront answers).
  */
 export async function startFull(options: StartOptions = {}): Promise<RunningTally> {
   const ports = await allocatePorts();
@@ -370,14 +408,25 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
     ...options.env,
   };
   const urls = urlsOf(ports);
-  const urlOf: Record<TallyApp, string> = {
-    'command-api': urls.commandApi,
-    'query-api': urls.queryApi,
-    projectors: urls.projectors,
-    sagas: urls.sagas,
-    embedded: urls.commandApi,
+  const storefront = options.storefront ? `http://127.0.0.1:${ports.storefront}` : undefined;
+  // The storefront's server code reaches the APIs through these (the launcher sets them in embedded mode).
+  const storefrontEnv = {
+    TALLY_COMMAND_API_URL: urls.commandApi,
+    TALLY_QUERY_API_URL: urls.queryApi,
+    TALLY_PUBLIC_URL: `http://127.0.0.1:${ports.storefront}`,
+    ...env,
   };
-  const apps = ['command-api', 'query-api', 'projectors', 'sagas'] as const;
+  const probeOf: Record<TallyApp, ReadinessProbe> = {
+    'command-api': `${urls.commandApi}/readyz`,
+    'query-api': `${urls.queryApi}/readyz`,
+    projectors: `${urls.projectors}/readyz`,
+    sagas: `${urls.sagas}/readyz`,
+    embedded: `${urls.commandApi}/readyz`,
+    storefront: storefrontProbe(`http://127.0.0.1:${ports.storefront}`),
+  };
+  const envOf = (app: TallyApp) => (app === 'storefront' ? storefrontEnv : env);
+  const apps: TallyApp[] = ['command-api', 'query-api', 'projectors', 'sagas'];
+  if (storefront) apps.push('storefront');
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const processes: TallyProcess[] = [];
   const cleanup = async () => {
@@ -386,10 +435,10 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
     await database?.drop();
   };
   try {
-    for (const app of apps) processes.push(spawnTally(app, env));
+    for (const app of apps) processes.push(spawnTally(app, envOf(app)));
     await waitUntilReady(
       processes,
-      Object.values(urls).map((url) => `${url}/readyz`),
+      apps.map((app) => probeOf[app]),
       readyTimeoutMs,
       options.waitForOutput,
     );
@@ -399,6 +448,7 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
   }
   return {
     ...urls,
+    ...(storefront ? { storefront } : {}),
     databaseUrl,
     natsUrl,
     natsPrefix,
@@ -409,9 +459,9 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
       const previous = processes[index];
       await previous?.stop();
       // Keep what the previous process wrote: a test that fails after the restart shows both.
-      const next = spawnTally(app, env, previous?.output());
+      const next = spawnTally(app, envOf(app), previous?.output());
       processes[index] = next;
-      await waitUntilReady([next], [`${urlOf[app]}/readyz`], readyTimeoutMs, undefined);
+      await waitUntilReady([next], [probeOf[app]], readyTimeoutMs, undefined);
     },
     stop: cleanup,
   };
