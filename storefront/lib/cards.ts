@@ -1,35 +1,10 @@
 /**
- * The simulated provider's card form: Stripe's test card numbers and the test PaymentMethod ids that stand
- * for them. A copy of the table in libs/payments/src/simulated/simulated-cards.ts (the storefront bundle
- * does not import the Nest-side libraries); only test numbers map, so a real card number goes nowhere.
+ * The simulated provider's card form maps Stripe's test card numbers to the test PaymentMethod ids that stand
+ * for them: the provider's own table, so the two cannot drift. Only test numbers map, so a real card number
+ * goes nowhere.
  */
-const TEST_CARDS: ReadonlyMap<string, string> = new Map(
-  Object.entries({
-    '4242424242424242': 'pm_card_visa',
-    '4000056655665556': 'pm_card_visa_debit',
-    '5555555555554444': 'pm_card_mastercard',
-    '5200828282828210': 'pm_card_mastercard_debit',
-    '5105105105105100': 'pm_card_mastercard_prepaid',
-    '378282246310005': 'pm_card_amex',
-    '6011111111111117': 'pm_card_discover',
-    '3056930009020004': 'pm_card_diners',
-    '3566002020360505': 'pm_card_jcb',
-    '6200000000000005': 'pm_card_unionpay',
-    '4000000000000002': 'pm_card_chargeDeclined',
-    '4000000000009995': 'pm_card_chargeDeclinedInsufficientFunds',
-    '4000000000009987': 'pm_card_chargeDeclinedLostCard',
-    '4000000000009979': 'pm_card_chargeDeclinedStolenCard',
-    '4000000000000069': 'pm_card_chargeDeclinedExpiredCard',
-    '4000000000000127': 'pm_card_chargeDeclinedIncorrectCvc',
-    '4000000000000119': 'pm_card_chargeDeclinedProcessingError',
-    '4000000000003220': 'pm_card_authenticationRequired',
-  }),
-);
-
-/** The test PaymentMethod id for a test card number (spaces and dashes ignored), or null. */
-export function simulatedPaymentMethodForCard(cardNumber: string): string | null {
-  return TEST_CARDS.get(cardNumber.replace(/[\s-]/g, '')) ?? null;
-}
+// eslint-disable-next-line no-restricted-imports -- the storefront is built apart from the Nest libs; this one file has no dependencies.
+export { simulatedPaymentMethodForCard } from '../../libs/payments/src/simulated/test-cards';
 
 /** `MM/YY` or `MM / YYYY` not in the past (at `now`), else a message. */
 export function checkExpiry(expiry: string, now: Date): string | undefined {
