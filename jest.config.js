@@ -33,7 +33,13 @@ module.exports = {
   // A global option: Jest ignores it inside `projects`. Integration and e2e tests start real servers.
   testTimeout: 120000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts', '<rootDir>/storefront/**/*.unit.spec.ts'],
+      // The storefront's pure helpers (lib/) have unit tests; its build output and browser tests do not run here.
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/storefront/\\.next', '/storefront/e2e/'],
+    },
     {
       ...base,
       displayName: 'int',
@@ -42,7 +48,11 @@ module.exports = {
     {
       ...base,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/**/test/**/*.e2e.spec.ts'],
+      testMatch: ['<rootDir>/apps/**/test/**/*.e2e.spec.ts', '<rootDir>/storefront/e2e/**/*.e2e.spec.ts'],
+      // The storefront's browser tests live under storefront/e2e; the rest of storefront/ is Next's.
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/storefront/(?!e2e/)'],
+      // playwright-core is plain CommonJS: loading it untransformed keeps the first run fast.
+      transformIgnorePatterns: [...base.transformIgnorePatterns, '/node_modules/playwright-core/'],
     },
   ],
 };

@@ -130,47 +130,54 @@ export default async function AdminOrderPage({ params, searchParams }: Props) {
       </table>
 
       <h2>Actions</h2>
+      {/* Only the actions the order's status allows are offered; the API still decides (and explains a refusal). */}
       <div className="admin-columns">
-        <section aria-labelledby="ship-heading">
-          <h3 id="ship-heading">Shipment</h3>
-          <form action={shipOrder} className="stack admin-form">
-            <FormGuard csrf={csrf} />
-            <input type="hidden" name="orderId" value={order.orderId} />
-            <Field
-              id="ship-carrier"
-              name="carrier"
-              label="Carrier"
-              outcome={outcome}
-              maxLength={100}
-              hint="Optional"
-            />
-            <Field
-              id="ship-tracking"
-              name="trackingNumber"
-              label="Tracking number"
-              outcome={outcome}
-              maxLength={100}
-              hint="Optional"
-            />
-            <div>
-              <button type="submit">Ship</button>
-            </div>
-          </form>
-        </section>
+        {order.status === 'confirmed' ? (
+          <section aria-labelledby="ship-heading">
+            <h3 id="ship-heading">Shipment</h3>
+            <form action={shipOrder} className="stack admin-form">
+              <FormGuard csrf={csrf} />
+              <input type="hidden" name="orderId" value={order.orderId} />
+              <Field
+                id="ship-carrier"
+                name="carrier"
+                label="Carrier"
+                outcome={outcome}
+                maxLength={100}
+                hint="Optional"
+              />
+              <Field
+                id="ship-tracking"
+                name="trackingNumber"
+                label="Tracking number"
+                outcome={outcome}
+                maxLength={100}
+                hint="Optional"
+              />
+              <div>
+                <button type="submit">Ship</button>
+              </div>
+            </form>
+          </section>
+        ) : null}
         <section aria-labelledby="progress-heading">
           <h3 id="progress-heading">Delivery and cancellation</h3>
-          <form action={deliverOrder} className="inline">
-            <FormGuard csrf={csrf} />
-            <input type="hidden" name="orderId" value={order.orderId} />
-            <button type="submit">Mark delivered</button>
-          </form>
-          <form action={cancelOrder} className="inline">
-            <FormGuard csrf={csrf} />
-            <input type="hidden" name="orderId" value={order.orderId} />
-            <button type="submit" className="secondary">
-              Cancel order
-            </button>
-          </form>
+          {order.status === 'shipped' ? (
+            <form action={deliverOrder} className="inline">
+              <FormGuard csrf={csrf} />
+              <input type="hidden" name="orderId" value={order.orderId} />
+              <button type="submit">Mark delivered</button>
+            </form>
+          ) : null}
+          {order.status === 'pending' || order.status === 'confirmed' ? (
+            <form action={cancelOrder} className="inline">
+              <FormGuard csrf={csrf} />
+              <input type="hidden" name="orderId" value={order.orderId} />
+              <button type="submit" className="secondary">
+                Cancel order
+              </button>
+            </form>
+          ) : null}
         </section>
         <section aria-labelledby="refund-heading">
           <h3 id="refund-heading">Refunds</h3>
