@@ -20,18 +20,14 @@ import { createHttpApp, EVENT_STORE, type Infrastructure, SQL_CLIENT } from '@ta
 import { readModelMigrations } from '@tally/read-models';
 import { CartMerger } from './cart/cart-merger';
 import { CartHandler } from './cart/cart.handler';
-import { CartsController } from './cart/carts.controller';
 import { ProductHandler } from './catalog/product.handler';
-import { ProductsController } from './catalog/products.controller';
-import { CheckoutController } from './checkout/checkout.controller';
 import { CheckoutHandler } from './checkout/checkout.handler';
 import { commandApiOwnMigrations } from './command-api.migrations';
+import { HTTP_COMMAND_CONTROLLERS } from './http-controllers';
 import { CommandDispatcher } from './dispatch/command-dispatcher';
 import { commandMessagesController } from './dispatch/command-messages.controller';
 import { Accounts } from './identity/accounts';
-import { AuthController } from './identity/auth.controller';
 import { CustomerHandler } from './identity/customer.handler';
-import { CustomersController } from './identity/customers.controller';
 import { EMBEDDED_ADMIN, FirstAdmin } from './identity/first-admin';
 import { MailOutbox } from './identity/mail/mail-outbox';
 import { LogSender, MAIL_SENDER, MailboxSender, type MailSender } from './identity/mail/mail-sender';
@@ -40,15 +36,12 @@ import { PasswordResets } from './identity/password-resets';
 import { RefreshTokens } from './identity/refresh-tokens';
 import { Sessions } from './identity/sessions';
 import { SignInLimiter } from './identity/sign-in-limiter';
-import { InventoryController } from './inventory/inventory.controller';
 import { StockItemHandler } from './inventory/stock-item.handler';
 import { OrderNumberAllocator } from './ordering/order-numbers';
 import { OrderHandler } from './ordering/order.handler';
-import { OrdersController } from './ordering/orders.controller';
 import { PaymentHandler } from './payments/payment.handler';
 import { PAYMENT_PROVIDER } from './payments/payment-provider.token';
 import { PaymentWebhooks } from './payments/payment-webhooks';
-import { PaymentsController } from './payments/payments.controller';
 import { WEBHOOK_ROUTE } from './payments/payments.schemas';
 import { CLOCK, type Clock, systemClock } from './shared/clock';
 import { CommandEdge } from './shared/command-edge';
@@ -111,18 +104,7 @@ class CommandApiModule {
     return {
       module: CommandApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [
-        ProductsController,
-        InventoryController,
-        CartsController,
-        CheckoutController,
-        OrdersController,
-        PaymentsController,
-        AuthController,
-        CustomersController,
-        DocsController,
-        commandMessagesController(subjectPattern),
-      ],
+      controllers: [...HTTP_COMMAND_CONTROLLERS, DocsController, commandMessagesController(subjectPattern)],
       providers: [
         DeciderCommandHandler,
         CommandMetrics,

@@ -1,33 +1,14 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Roles } from '@tally/platform';
-import { CartsController } from '../cart/carts.controller';
+import { HTTP_COMMAND_CONTROLLERS } from '../http-controllers';
 import { cartHolderCredentials, cartOperations } from '../cart/carts.schemas';
-import { ProductsController } from '../catalog/products.controller';
 import { productOperations } from '../catalog/products.schemas';
-import { CheckoutController } from '../checkout/checkout.controller';
 import { checkoutOperations } from '../checkout/checkout.schemas';
-import { AuthController } from '../identity/auth.controller';
 import { identityOperations } from '../identity/auth.schemas';
-import { CustomersController } from '../identity/customers.controller';
-import { InventoryController } from '../inventory/inventory.controller';
 import { inventoryOperations } from '../inventory/inventory.schemas';
-import { OrdersController } from '../ordering/orders.controller';
 import { orderOperations } from '../ordering/orders.schemas';
-import { PaymentsController } from '../payments/payments.controller';
 import { paymentOperations } from '../payments/payments.schemas';
 import { type ApiOperation, buildOpenApiDocument, withDeclaredRoles } from './openapi';
-
-/** The controllers whose `@Roles` become each operation's `security`. */
-const controllers = [
-  ProductsController,
-  InventoryController,
-  CartsController,
-  CheckoutController,
-  OrdersController,
-  PaymentsController,
-  AuthController,
-  CustomersController,
-];
 
 /** Operations declared outside cart/ that also take a cart holder's token: checkout and cancelling an order. */
 const CART_HOLDER_OPERATIONS = new Set(['checkOutCart', 'cancelOrder']);
@@ -47,7 +28,7 @@ export const commandApiOperations: readonly ApiOperation[] = withDeclaredRoles(
       ? { ...operation, credentials: cartHolderCredentials }
       : operation,
   ),
-  controllers,
+  HTTP_COMMAND_CONTROLLERS,
 );
 
 /** The OpenAPI 3.1 document, generated from the request schemas that validate each endpoint. */
