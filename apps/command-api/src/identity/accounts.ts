@@ -103,9 +103,9 @@ export class Accounts {
    * 3. append `CustomerRegistered`: from here on the account exists, and its password already works.
    * A crash after 1 or 2 leaves a reservation without an account. A later sign-up for that email (or a retry
    * with the same Idempotency-Key at once) completes it with its own password and name instead of the email
-   * being blocked forever; step 2 is an upsert for that reason. Accepted risk: two sign-ups completing the
-   * same abandoned reservation in the same instant could leave the loser's hash on the winner's account;
-   * the winner then resets the password.
+   * being blocked forever: the later sign-up appends a new reservation for a fresh account id at the
+   * version it read, so of two sign-ups racing for one abandoned reservation exactly one wins, and no two
+   * sign-ups ever write the password of the same account id. The email's account is the last reservation's.
    *
    * The recorded actor is the new account itself. Throws 409 EMAIL_TAKEN when the email has an account.
    */
@@ -124,24 +124,23 @@ export class Accounts {
       ...context,
       metadata: { ...context.metadata, actor: { id, role: input.role } },
     });
-    const reserved: CustomerEmailReserved = { type: 'CustomerEmailReserved', data: { customerId } };
-    try {
-      await this.store.append(
+    const reserve = (id: string, expectedVersion: 'no_stream' | number) => {
+      const reserved: CustomerEmailReserved = { type: 'CustomerEmailReserved', data: { customerId: id } };
+      return this.store.append(
         reservationStream,
         [
           {
             eventId: uuidv7(),
             type: reserved.type,
             data: reserved.data,
-            metadata: {
-              ...as(customerId).metadata,
-              causationId: context.metadata.commandId,
-              schemaVersion: 1,
-            },
+            metadata: { ...as(id).metadata, causationId: context.metadata.commandId, schemaVersion: 1 },
           },
         ],
-        { expectedVersion: 'no_stream' },
+        { expectedVersion },
       );
+    };
+    try {
+      await reserve(customerId, 'no_stream');
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
       const existing = await this.reservationEvent(input.email);
@@ -152,8 +151,20 @@ export class Accounts {
       const registeredBy = history[0]?.metadata.commandId;
       // A retry of this very command that got further before: finish it (the decider answers a duplicate).
       if (registeredBy !== undefined && registeredBy !== context.metadata.commandId) throw emailTaken();
-      const age = this.clock.now().getTime() - Date.parse(existing.metadata.occurredAt);
-      if (registeredBy === undefined && !ours && !(age >= STALE_RESERVATION_MS)) throw emailTaken();
+      if (registeredBy === undefined && !ours) {
+        const age = this.clock.now().getTime() - Date.parse(existing.metadata.occurredAt);
+        if (!(age >= STALE_RESERVATION_MS)) throw emailTaken();
+        // Take the abandoned reservation over under a fresh account id, at the version read: of two sign-ups
+        // racing for it exactly one appends, and the abandoned id (with any hash stored for it) is never used,
+        // so the loser's password can never end up on the winner's account.
+        customerId = uuidv7();
+        try {
+          await reserve(customerId, existing.version);
+        } catch (takeOverError) {
+          if (takeOverError instanceof ConcurrencyError) throw emailTaken();
+          throw takeOverError;
+        }
+      }
     }
     await this.setPasswordHash(customerId, input.passwordHash);
     try {
@@ -179,9 +190,10 @@ export class Accounts {
     }
   }
 
+  /** The email's current reservation: the last one (an abandoned one is taken over by a later sign-up). */
   private async reservationEvent(email: string): Promise<RecordedEvent | undefined> {
-    const events = await this.store.readStream(customerEmailStreamId(emailDigest(email)), { toVersion: 1 });
-    return events[0];
+    const events = await this.store.readStream(customerEmailStreamId(emailDigest(email)));
+    return events.at(-1);
   }
 
   private async reservation(email: string): Promise<CustomerEmailReserved['data'] | undefined> {

@@ -174,8 +174,26 @@ describe('identity: sign-up, sign-in, refresh, sign-out, roles (PostgreSQL)', ()
         const password = strongPassword();
         const response = await signUp({ email, password, name: 'Ada' });
         expect(response.statusCode).toBe(201);
-        expect(response.json<Session>().customerId).toBe(reservedId);
+        const { customerId } = response.json<Session>();
+        // The abandoned account id is never used: the email is re-reserved for a fresh one.
+        expect(customerId).not.toBe(reservedId);
+        const reservations = await api.stream(customerEmailStreamId(emailDigest(email)));
+        expect(reservations.map((event) => event.data)).toEqual([{ customerId: reservedId }, { customerId }]);
         expect((await signIn(email, password)).statusCode).toBe(200);
+      });
+
+      // Regression: two sign-ups completing one abandoned reservation at once could leave the loser's
+      // password on the winner's account, so the loser could sign in to it.
+      it('lets exactly one of two racing sign-ups take it over, and only the winner signs in', async () => {
+        clock.advance(STALE_RESERVATION_MS);
+        const passwords = [strongPassword(), strongPassword()];
+        const responses = await Promise.all(
+          passwords.map((password, index) => signUp({ email, password, name: `Racer ${index}` })),
+        );
+        expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 409]);
+        const winner = responses.findIndex((response) => response.statusCode === 201);
+        expect((await signIn(email, passwords[winner]!)).statusCode).toBe(200);
+        expect((await signIn(email, passwords[1 - winner]!)).statusCode).toBe(401);
       });
     });
 
