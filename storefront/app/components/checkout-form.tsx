@@ -5,6 +5,7 @@ import { placeOrder } from '../actions/checkout';
 import { IDLE } from '../../lib/form-state';
 import { formatMoney, type Money } from '../../lib/format';
 import { StripeCard } from './stripe-card';
+import { TextField } from './text-field';
 
 interface Method {
   readonly id: string;
@@ -25,45 +26,10 @@ interface FieldProps {
   readonly initial?: string;
 }
 
-/** A labelled input with its hint and its error (linked by aria-describedby). */
-function Field({
-  name,
-  label,
-  autoComplete,
-  type = 'text',
-  hint,
-  inputMode,
-  errors,
-  values,
-  initial,
-}: FieldProps) {
-  const error = errors?.[name];
-  const describedBy = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
+/** A checkout field: the shared labelled input, filled from the last attempt's values. */
+function Field({ name, errors, values, initial, ...input }: FieldProps) {
   return (
-    <div className="field">
-      <label htmlFor={name}>{label}</label>
-      {hint ? (
-        <span id={`${name}-hint`} className="muted">
-          {hint}
-        </span>
-      ) : null}
-      <input
-        id={name}
-        name={name}
-        type={type}
-        autoComplete={autoComplete}
-        inputMode={inputMode}
-        defaultValue={values?.[name] ?? initial ?? ''}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        required
-      />
-      {error ? (
-        <span id={`${name}-error`} className="field-error">
-          {error}
-        </span>
-      ) : null}
-    </div>
+    <TextField name={name} {...input} error={errors?.[name]} defaultValue={values?.[name] ?? initial ?? ''} />
   );
 }
 

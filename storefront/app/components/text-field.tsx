@@ -7,6 +7,7 @@ export function TextField({
   error,
   defaultValue,
   hint,
+  inputMode,
 }: {
   readonly name: string;
   readonly label: string;
@@ -14,7 +15,8 @@ export function TextField({
   readonly autoComplete?: string;
   readonly error?: string | undefined;
   readonly defaultValue?: string | undefined;
-  readonly hint?: string;
+  readonly hint?: string | undefined;
+  readonly inputMode?: 'numeric' | 'text' | 'email' | undefined;
 }) {
   const describedBy = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
   return (
@@ -30,6 +32,7 @@ export function TextField({
         name={name}
         type={type}
         autoComplete={autoComplete}
+        inputMode={inputMode}
         defaultValue={defaultValue}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy || undefined}
