@@ -1,56 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { migrate } from '@tally/database';
 import { cartStreamId, customerStreamId } from '@tally/domain';
-import { eventStoreMigrations, type JsonValue, PostgresEventStore, uuidv7 } from '@tally/event-store';
-import { loadConfig } from '@tally/platform';
-import { cartsProjection, customersProjection, ProjectionRunner } from '@tally/read-models';
-import { authHeader, createTestSchema, TEST_AUTH_SECRET, type TestSchema } from '@tally/testing';
-import pino from 'pino';
-import { createQueryApi, queryApiMigrations } from '../query-api.app';
+import { type JsonValue, uuidv7 } from '@tally/event-store';
+import { cartsProjection, customersProjection } from '@tally/read-models';
+import { authHeader } from '@tally/testing';
+import { type InProcessQueryApi, startInProcessQueryApi } from '../../test/in-process.harness';
 import { customerCartSchema, customerListSchema, customerSchema } from './customers.schemas';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 describe('query-api customers', () => {
-  let db: TestSchema;
-  let store: PostgresEventStore;
-  let runner: ProjectionRunner;
-  let app: NestFastifyApplication;
+  let q: InProcessQueryApi;
 
   beforeEach(async () => {
-    db = await createTestSchema('query_customers');
-    await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
-    store = new PostgresEventStore(db.client);
-    runner = new ProjectionRunner({
-      sql: db.client,
-      store,
+    q = await startInProcessQueryApi({
+      schema: 'query_customers',
       projections: [customersProjection, cartsProjection],
-      logger: silent,
     });
-    await runner.start();
-    app = await createQueryApi({
-      config: loadConfig({ CONSISTENCY_TIMEOUT_MS: '2000' }),
-      sql: db.client,
-      eventStore: store,
-      logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
-      close: () => Promise.resolve(),
-    });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
   });
 
-  afterEach(async () => {
-    await app.close();
-    await runner.stop();
-    await store.close();
-    await db.drop();
-  });
+  afterEach(() => q.close());
 
   const append = async (streamId: string, type: string, data: Record<string, JsonValue>) => {
     const commandId = uuidv7();
-    const { checkpoint } = await store.append(
+    const { checkpoint } = await q.store.append(
       streamId,
       [
         {
@@ -79,7 +49,7 @@ describe('query-api customers', () => {
       role: 'customer',
     });
   const get = (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers });
+    q.app.inject({ method: 'GET', url, headers });
 
   it('shows the caller their own account, once the projection has it', async () => {
     const customerId = randomUUID();

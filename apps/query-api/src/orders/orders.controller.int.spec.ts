@@ -1,75 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { migrate } from '@tally/database';
 import { cartStreamId, orderStreamId, paymentStreamId } from '@tally/domain';
-import { eventStoreMigrations, type JsonValue, PostgresEventStore, uuidv7 } from '@tally/event-store';
-import {
-  loadConfig,
-  type ProblemDetails,
-  shippingMethods,
-  signAccessToken,
-  signCartToken,
-} from '@tally/platform';
-import { cartsProjection, ordersProjection, ProjectionRunner } from '@tally/read-models';
-import {
-  authHeader,
-  createTestSchema,
-  httpRouteCount,
-  routesWithoutRoles,
-  TEST_AUTH_SECRET,
-  type TestSchema,
-} from '@tally/testing';
-import pino from 'pino';
-import { createQueryApi, queryApiMigrations } from '../query-api.app';
+import { type JsonValue, uuidv7 } from '@tally/event-store';
+import { type ProblemDetails, shippingMethods, signAccessToken, signCartToken } from '@tally/platform';
+import { cartsProjection, ordersProjection } from '@tally/read-models';
+import { authHeader, httpRouteCount, routesWithoutRoles, TEST_AUTH_SECRET } from '@tally/testing';
+import { type InProcessQueryApi, startInProcessQueryApi } from '../../test/in-process.harness';
 import { shippingMethodListSchema } from '../shipping/shipping-methods.schemas';
 import { orderListSchema, orderSchema } from './orders.schemas';
 
-// query-api's order and shipping-method reads in-process (app.inject) over real PostgreSQL, with the real
+// query-api's order and shipping-method reads in-process (q.app.inject) over real PostgreSQL, with the real
 // event store and projection runner behind them. Every read waits on the token of the write it follows.
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 describe('query-api orders and shipping methods', () => {
-  let db: TestSchema;
-  let store: PostgresEventStore;
-  let runner: ProjectionRunner;
-  let app: NestFastifyApplication;
+  let q: InProcessQueryApi;
 
   beforeEach(async () => {
-    db = await createTestSchema('query_orders');
-    await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
-    store = new PostgresEventStore(db.client);
-    runner = new ProjectionRunner({
-      sql: db.client,
-      store,
+    // A short consistency timeout keeps the 503 case quick; everything else is reached well before it.
+    q = await startInProcessQueryApi({
+      schema: 'query_orders',
       projections: [ordersProjection, cartsProjection],
-      logger: silent,
+      consistencyTimeoutMs: 300,
     });
-    await runner.start();
-    app = await createQueryApi({
-      // A short consistency timeout keeps the 503 case quick; everything else is reached well before it.
-      config: loadConfig({ CONSISTENCY_TIMEOUT_MS: '300' }),
-      sql: db.client,
-      eventStore: store,
-      logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
-      close: () => Promise.resolve(),
-    });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
   });
 
-  afterEach(async () => {
-    await app.close();
-    await runner.stop();
-    await store.close();
-    await db.drop();
-  });
+  afterEach(() => q.close());
 
   const append = async (streamId: string, events: { type: string; data: Record<string, JsonValue> }[]) => {
     const commandId = uuidv7();
-    const { checkpoint } = await store.append(
+    const { checkpoint } = await q.store.append(
       streamId,
       events.map((event) => ({
         eventId: uuidv7(),
@@ -116,7 +76,7 @@ describe('query-api orders and shipping methods', () => {
 
   /** A read as an admin unless other credentials are given (`{}` for a guest without any). */
   const get = (url: string, token?: string, credentials: Record<string, string> = authHeader('admin')) =>
-    app.inject({
+    q.app.inject({
       method: 'GET',
       url,
       headers: { ...credentials, ...(token ? { 'tally-consistency': token } : {}) },
@@ -184,7 +144,7 @@ describe('query-api orders and shipping methods', () => {
     });
 
     it('is a 503 with Retry-After when the orders read model does not reach the token in time', async () => {
-      await runner.stop();
+      await q.runner.stop();
       const { orderId, token } = await place(1);
 
       const response = await get(`/api/v1/orders/${orderId}`, token);
@@ -408,7 +368,7 @@ describe('query-api orders and shipping methods', () => {
   });
 
   it('declares the roles of every HTTP route (none is open by accident)', () => {
-    expect(httpRouteCount(app)).toBeGreaterThan(5);
-    expect(routesWithoutRoles(app)).toEqual([]);
+    expect(httpRouteCount(q.app)).toBeGreaterThan(5);
+    expect(routesWithoutRoles(q.app)).toEqual([]);
   });
 });
