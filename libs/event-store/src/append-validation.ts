@@ -5,6 +5,9 @@ import type { AppendResult, Checkpoint, ExpectedVersion, NewEvent } from './even
 export const MAX_VERSION = 2_147_483_647;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// The hash chain's input is line-delimited (event-hash.ts), so its free-text fields hold no control characters.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Checks what every adapter rejects before talking to its database, and returns the event ids in
@@ -16,6 +19,11 @@ export function validateAppend(
   expected: ExpectedVersion,
 ): { ids: string[] } {
   if (streamId === '') throw new InvalidAppendError('Append needs a stream id');
+  if (CONTROL_CHARACTER.test(streamId)) {
+    throw new InvalidAppendError(
+      `Append to ${JSON.stringify(streamId)}: the stream id holds a control character`,
+    );
+  }
   if (events.length === 0) throw new InvalidAppendError(`Append to ${streamId}: the batch is empty`);
   if (
     typeof expected === 'number'
@@ -23,6 +31,13 @@ export function validateAppend(
       : !['any', 'no_stream', 'stream_exists'].includes(expected)
   ) {
     throw new InvalidAppendError(`Append to ${streamId}: invalid expected version ${String(expected)}`);
+  }
+  for (const event of events) {
+    if (CONTROL_CHARACTER.test(event.type)) {
+      throw new InvalidAppendError(
+        `Append to ${streamId}: event type ${JSON.stringify(event.type)} holds a control character`,
+      );
+    }
   }
   const ids = events.map((event) => event.eventId.toLowerCase());
   for (const id of ids) {

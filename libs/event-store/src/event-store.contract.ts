@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { uuidv7 } from './event-id';
+import { computeEventHash, GENESIS_HASH } from './event-hash';
 import type {
   AppendResult,
   Checkpoint,
@@ -31,8 +32,11 @@ export interface EventStoreFixture {
 export interface EventStoreContractOptions {
   /** Scales the concurrent-writers test: 1 = 20,000 events over 2,000 streams (the default). */
   readonly scale?: number;
-  /** Tests this adapter cannot run, with the reason printed and shown in the skipped test's name. */
-  readonly skip?: { readonly heldTransaction?: string };
+  /**
+   * Tests this adapter cannot run, with the reason printed and shown in the skipped test's name.
+   * `hashChain`: the adapter leaves `RecordedEvent.hash` undefined (ADR 0012).
+   */
+  readonly skip?: { readonly heldTransaction?: string; readonly hashChain?: string };
 }
 
 const HELD_TRANSACTION_MS = 2000;
@@ -308,6 +312,79 @@ export function eventStoreContract(
       });
     });
 
+    describe('hash chain', () => {
+      const chainTitle =
+        "chains every event's hash to the previous one in its stream, through batches and concurrent writers";
+      const chainSkip = options.skip?.hashChain;
+      if (chainSkip) {
+        console.warn(`EventStore contract (${name}): "${chainTitle}" is skipped: ${chainSkip}`);
+        it.skip(`${chainTitle} (skipped: ${chainSkip})`, () => {
+          // Never runs: registered so that the skip and its reason show in every report.
+        });
+        return;
+      }
+
+      it(chainTitle, async () => {
+        const start = await store.headCheckpoint();
+        const batched = streamId('order');
+        const contended = streamId('stock');
+        const awkward = streamId('product');
+        await store.append(
+          batched,
+          range(3).map(() => newEvent('ItemAdded')),
+          { expectedVersion: 'no_stream' },
+        );
+        await store.append(
+          batched,
+          range(2).map(() => newEvent('ItemRemoved')),
+          { expectedVersion: 3 },
+        );
+        await store.append(batched, [newEvent('CartCheckedOut')], { expectedVersion: 'any' });
+        // Writers race for the head of one stream; every loser re-reads the head and chains from it.
+        const writers = await writerStores(fixture, 12);
+        await Promise.all(
+          writers.map((writer, i) =>
+            writer.append(
+              contended,
+              range(1 + (i % 3)).map(() => newEvent('StockAdjusted', { writer: i })),
+              { expectedVersion: 'any' },
+            ),
+          ),
+        );
+        await store.append(
+          awkward,
+          AWKWARD_DATA.map((data) => newEvent('ProductNoted', data)),
+          { expectedVersion: 'no_stream' },
+        );
+
+        const byStream = new Map<string, RecordedEvent[]>();
+        for (const stream of [batched, contended, awkward]) {
+          const events = await store.readStream(stream);
+          byStream.set(stream, events);
+          let previous = GENESIS_HASH;
+          for (const event of events) {
+            expect({ version: event.version, hash: event.hash }).toEqual({
+              version: event.version,
+              hash: computeEventHash(previous, event),
+            });
+            previous = event.hash!;
+          }
+        }
+        expect(byStream.get(batched)).toHaveLength(6);
+        expect(byStream.get(contended)).toHaveLength(range(12).reduce((sum, i) => sum + 1 + (i % 3), 0));
+        // As JSON carries them (-0 arrives as 0).
+        expect(byStream.get(awkward)?.map((event) => event.data)).toEqual(
+          JSON.parse(JSON.stringify(AWKWARD_DATA)) as unknown,
+        );
+        // The global read carries the same hashes.
+        const streams = new Set(byStream.keys());
+        const { events: global } = await readAllOf(start, streams, 7);
+        const stored = new Map([...byStream.values()].flat().map((event) => [event.eventId, event.hash]));
+        expect(global).toHaveLength(stored.size);
+        for (const event of global) expect(event.hash).toBe(stored.get(event.eventId));
+      });
+    });
+
     describe('readStream', () => {
       it('returns [] for an unknown stream', async () => {
         expect(await store.readStream(streamId('cart'))).toEqual([]);
@@ -327,8 +404,11 @@ export function eventStoreContract(
           version: 1,
           position: result.checkpoint,
           recordedAt: expect.any(String) as unknown,
+          ...(options.skip?.hashChain ? {} : { hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown }),
         });
         expect(new Date(stored!.recordedAt).toISOString()).toBe(stored!.recordedAt);
+        if (options.skip?.hashChain) expect(stored!.hash).toBeUndefined();
+        else expect(stored!.hash).toBe(computeEventHash(GENESIS_HASH, stored!));
       });
 
       it('keeps any JSON value as data, including null', async () => {
@@ -708,6 +788,19 @@ export function newEvent(type: string, data: JsonValue = {}): NewEvent {
     },
   };
 }
+
+/**
+ * Data whose canonical JSON is easy to get wrong: exponents, negative zero, escapes, non-ASCII text and
+ * keys, nesting and empty containers. JSON.stringify writes 1e21 as `1e+21`; the store prints it in full.
+ */
+const AWKWARD_DATA: JsonValue[] = [
+  { amount: 123.45, tiny: 1e-7, tinier: 1.5e-7, huge: 1e21, zero: -0, max: Number.MAX_SAFE_INTEGER },
+  { 'a "quoted" \\ key': 'tab\there\nnew line \u0001 \u001f \u007f', é: 'café ☕ 😀', z: 'ä', aa: 'Ω' },
+  { nested: { list: [[], {}, [null, true, false], { b: 1, a: [2, { d: 'x', c: 'y' }] }] } },
+  ['€', 0.1 + 0.2, -5e-324, 2 ** 70],
+  'a plain string',
+  null,
+];
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);

@@ -49,6 +49,11 @@ export interface RecordedEvent extends NewEvent {
   readonly position: Checkpoint;
   /** ISO-8601 instant at which the store committed the event. */
   readonly recordedAt: string;
+  /**
+   * SHA-256 (lowercase hex) chaining this event to the previous one in its stream (`computeEventHash`,
+   * ADR 0012). Set by the PostgreSQL store; the EventStoreDB adapter leaves it undefined.
+   */
+  readonly hash?: string;
 }
 
 /**

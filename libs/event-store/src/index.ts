@@ -11,7 +11,7 @@ export {
   decodePostgresCheckpoint,
   type PostgresLogPosition,
 } from './postgres/postgres-checkpoint';
-export { eventStoreMigrations } from './postgres/event-store.migrations';
+export { APPEND_ONLY_VIOLATION, eventStoreMigrations } from './postgres/event-store.migrations';
 export { registerEventStoreMetrics, type VisibilityLagSource } from './postgres/event-store.metrics';
 export {
   EventStoreDbEventStore,

@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './tally-process';
 export * from './shop';
 export * from './auth';
+export * from './events';

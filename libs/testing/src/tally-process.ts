@@ -413,6 +413,7 @@ export async function startFull(options: StartOptions = {}): Promise<RunningTall
   const storefrontEnv = {
     TALLY_COMMAND_API_URL: urls.commandApi,
     TALLY_QUERY_API_URL: urls.queryApi,
+    TALLY_PROJECTORS_URL: urls.projectors,
     TALLY_PUBLIC_URL: `http://127.0.0.1:${ports.storefront}`,
     ...env,
   };

@@ -28,6 +28,8 @@ if (url) {
       skip: {
         heldTransaction:
           'EventStoreDB has no client-held transactions: $all is written in commit order, so there is no gap to hold back',
+        hashChain:
+          'EventStoreDB computes no hash on the server, so the adapter leaves hash undefined; the chain is a PostgreSQL-store feature (ADR 0012)',
       },
     },
   );

@@ -54,8 +54,9 @@ async function holdOpenTransaction(
   const insertDone = new Promise<void>((resolve) => (inserted = resolve));
   const done = client.transaction(async (tx) => {
     await tx.query(
-      `INSERT INTO events (event_id, stream_id, version, type, data, metadata)
-       VALUES ($1, $2, 1, $3, $4, $5)`,
+      `INSERT INTO events (event_id, stream_id, version, type, data, metadata, recorded_at, hash)
+       SELECT $1, $2, 1, $3, $4::jsonb, $5::jsonb, t.at, event_store_event_hash(NULL, $2, 1, $3, $4::jsonb, $5::jsonb, t.at)
+       FROM (SELECT date_trunc('milliseconds', clock_timestamp()) AS at) t`,
       [event.eventId, stream, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
     );
     inserted();
@@ -122,8 +123,8 @@ describe('PostgresEventStore on PostgreSQL', () => {
     for (const [transactionId, stream, version] of rows) {
       const event = newEvent('ItemAdded');
       await fixture.schema.client.query(
-        `INSERT INTO events (transaction_id, event_id, stream_id, version, type, data, metadata)
-         VALUES ($1::xid8, $2, $3, $4, $5, '{}', '{}')`,
+        `INSERT INTO events (transaction_id, event_id, stream_id, version, type, data, metadata, hash)
+         VALUES ($1::xid8, $2, $3, $4, $5, '{}', '{}', sha256(''))`,
         [transactionId, event.eventId, stream, version, event.type],
       );
     }

@@ -52,10 +52,11 @@ const ANNOUNCE_INTERVAL_MS = 20;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
-  e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at`;
+  e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at,
+  encode(e.hash, 'hex') AS hash`;
 
-// One round trip: `event_store_append` (migration 0002) reads the stream's head, checks the expectation and
-// inserts the batch with consecutive versions.
+// One round trip: `event_store_append` (migrations 0002, 0003) reads the stream's head, checks the
+// expectation and inserts the batch with consecutive versions, each event hash-chained to the one before.
 const APPEND_SQL = `SELECT head_version, last_version, last_transaction_id, last_position
 FROM event_store_append($1, $2::jsonb, $3, $4)`;
 
@@ -127,6 +128,7 @@ interface EventRow {
   data: JsonValue;
   metadata: EventMetadata;
   recorded_at: Date;
+  hash: string;
 }
 
 interface AppendRow {
@@ -411,6 +413,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     metadata: row.metadata,
     position: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
     recordedAt: row.recorded_at.toISOString(),
+    hash: row.hash,
   };
 }
 
