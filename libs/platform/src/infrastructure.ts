@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type MigrationSet, migrate, openSqlClient, type SqlClient } from '@tally/database';
 import { type EventStore, eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { resolveAuthSecret } from './auth/auth-secret';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
 import type { AppConfig } from './config/config';
 import type { Logger } from './logging/logger';
 
@@ -34,19 +35,34 @@ export async function openInfrastructure(
 ): Promise<Infrastructure> {
   const authSecret = resolveAuthSecret(config);
   let dataDir: string | undefined;
+  let lock: DataDirLock | undefined;
   if (config.mode === 'embedded') {
     dataDir = resolve(join(config.TALLY_DATA_DIR, 'pglite'));
     mkdirSync(dataDir, { recursive: true });
+    lock = lockDataDir(dataDir, options.applicationName ?? 'tally');
   }
-  const sql = await openSqlClient({
-    databaseUrl: config.DATABASE_URL,
-    dataDir,
-    maxConnections: config.DATABASE_POOL_SIZE,
-    applicationName: options.applicationName,
-  });
-  const applied = await migrate(sql, [eventStoreMigrations, ...(options.migrations ?? [])]);
-  if (applied.length > 0) logger.info({ applied }, 'database migrated');
-  const eventStore = await openEventStore(config, sql);
+  let sql: SqlClient;
+  try {
+    sql = await openSqlClient({
+      databaseUrl: config.DATABASE_URL,
+      dataDir,
+      maxConnections: config.DATABASE_POOL_SIZE,
+      applicationName: options.applicationName,
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  let eventStore: EventStore;
+  try {
+    const applied = await migrate(sql, [eventStoreMigrations, ...(options.migrations ?? [])]);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    eventStore = await openEventStore(config, sql);
+  } catch (error) {
+    await sql.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
   logger.info(
     {
       mode: config.mode,
@@ -64,6 +80,7 @@ export async function openInfrastructure(
     async close() {
       await eventStore.close();
       await sql.close();
+      lock?.release();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
@@ -73,13 +74,44 @@ const configSchema = z.object({
   /** Where the storefront reaches command-api and query-api (server side). */
   TALLY_COMMAND_API_URL: url(['http', 'https']).default('http://127.0.0.1:3001'),
   TALLY_QUERY_API_URL: url(['http', 'https']).default('http://127.0.0.1:3002'),
+  /** Where the storefront's auditor pages reach the projectors app (checkpoints and verifications on demand). */
+  TALLY_PROJECTORS_URL: url(['http', 'https']).default('http://127.0.0.1:3003'),
   /**
    * Proxies whose X-Forwarded-For is believed (Fastify trustProxy syntax: addresses, CIDRs or the presets
    * loopback, linklocal, uniquelocal, comma separated). The storefront calls the APIs from loopback, so the
    * shopper's address (for per-IP sign-in limits) arrives in X-Forwarded-For. `none` trusts nobody.
    */
   TALLY_TRUST_PROXY: z.string().trim().min(1).default('loopback'),
+  /**
+   * Ed25519 private key that signs audit checkpoints: a PKCS#8 PEM, or the base64/base64url of the raw
+   * 32-byte seed. Embedded mode generates one under TALLY_DATA_DIR when unset; full mode without it makes
+   * no checkpoints (every process must sign with the same key).
+   */
+  TALLY_AUDIT_SIGNING_KEY: z
+    .string()
+    .trim()
+    .refine(
+      isEd25519PrivateKey,
+      'must be an Ed25519 private key: PKCS#8 PEM, or base64/base64url of its 32-byte seed',
+    )
+    .optional(),
+  /** Seconds between scheduled signed checkpoints (projectors); 0 turns the schedule off. */
+  TALLY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(3600),
+  /** Seconds between scheduled full `audit verify` runs (projectors); 0 turns the schedule off. */
+  TALLY_AUDIT_VERIFY_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
 });
+
+// Shape only; libs/audit reads the key. A bad key stops the process at start, not at the first checkpoint.
+function isEd25519PrivateKey(text: string): boolean {
+  if (text.startsWith('-----BEGIN')) {
+    try {
+      return createPrivateKey({ key: text, format: 'pem' }).asymmetricKeyType === 'ed25519';
+    } catch {
+      return false;
+    }
+  }
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 32;
+}
 
 const TALLY_VARIABLES = new Set(Object.keys(configSchema.shape).filter((key) => key.startsWith('TALLY_')));
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -52,5 +53,49 @@ describe('NATS_PREFIX', () => {
     expect(loadConfig({}).NATS_PREFIX).toBe('tally');
     expect(loadConfig({ NATS_PREFIX: 'run_42' }).NATS_PREFIX).toBe('run_42');
     expect(() => loadConfig({ NATS_PREFIX: 'a.>' })).toThrow(/NATS_PREFIX/);
+  });
+});
+
+describe('audit settings', () => {
+  it('checkpoints hourly and verifies daily by default, with no key configured', () => {
+    const config = loadConfig({});
+    expect(config.TALLY_AUDIT_CHECKPOINT_SECONDS).toBe(3600);
+    expect(config.TALLY_AUDIT_VERIFY_SECONDS).toBe(86_400);
+    expect(config.TALLY_AUDIT_SIGNING_KEY).toBeUndefined();
+  });
+
+  it('turns a schedule off with 0 and rejects negative or fractional intervals', () => {
+    expect(loadConfig({ TALLY_AUDIT_VERIFY_SECONDS: '0' }).TALLY_AUDIT_VERIFY_SECONDS).toBe(0);
+    expect(() => loadConfig({ TALLY_AUDIT_CHECKPOINT_SECONDS: '-1' })).toThrow(
+      /TALLY_AUDIT_CHECKPOINT_SECONDS/,
+    );
+    expect(() => loadConfig({ TALLY_AUDIT_VERIFY_SECONDS: '1.5' })).toThrow(/TALLY_AUDIT_VERIFY_SECONDS/);
+  });
+
+  it('accepts an Ed25519 key as PKCS#8 PEM or as its base64 or base64url seed', () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const seed = randomBytes(32);
+    for (const key of [pem, seed.toString('base64'), seed.toString('base64url')]) {
+      expect(loadConfig({ TALLY_AUDIT_SIGNING_KEY: key }).TALLY_AUDIT_SIGNING_KEY).toBe(key.trim());
+    }
+  });
+
+  it('rejects other keys, naming the variable and never echoing the value', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    const short = randomBytes(16).toString('base64');
+    for (const key of [rsa, short, 'not a key']) {
+      let error: unknown;
+      try {
+        loadConfig({ TALLY_AUDIT_SIGNING_KEY: key });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      expect(message).toContain('TALLY_AUDIT_SIGNING_KEY: must be an Ed25519 private key');
+      expect(message).not.toContain(short);
+    }
   });
 });
