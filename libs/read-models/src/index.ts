@@ -9,6 +9,13 @@ export * from './projection';
 export * from './projection-runner';
 export * from './consistency';
 export { readModelMigrations } from './read-models.migrations';
+export {
+  copySchemaName,
+  ProjectionNotRebuildableError,
+  RebuildInProgressError,
+} from './rebuild/read-model-copy';
+export * from './rebuild/rebuild-projection';
+export * from './rebuild/verify-projection';
 
 export { catalogProjection } from './catalog/catalog.projection';
 export * from './catalog/catalog.queries';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@tally/database';
+import type { Migration, SqlExecutor } from '@tally/database';
 import type { DomainEvent } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
 
@@ -18,6 +18,27 @@ export interface Projection {
   /** Only events of these types are read from the store. */
   readonly eventTypes: readonly string[];
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+  /** The tables the projection writes; a projection without it cannot be rebuilt or verified. */
+  readonly storage?: ProjectionStorage;
+}
+
+/**
+ * Where a projection keeps its read model, so that a rebuild can create a second copy of exactly those
+ * tables in another schema (blue/green, DESIGN.md §6) and swap it in.
+ *
+ * `migrations` must create every one of `tables` (with their indexes and constraints) in the final shape
+ * the module migrations give them, using unqualified names, and touch nothing else: a rebuild runs them
+ * with its own schema first on the search path.
+ */
+export interface ProjectionStorage {
+  readonly tables: readonly string[];
+  readonly migrations: readonly Migration[];
+  /**
+   * Columns whose values legitimately differ between two builds from the same events (a `now()`
+   * timestamp), left out when `verify` compares a rebuilt copy with the live one. Tally's projections have
+   * none: every value comes from the events.
+   */
+  readonly volatileColumns?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A recorded event whose `type` and `data` are those of one domain event. */
@@ -41,6 +62,7 @@ export type ProjectionHandlers<E extends DomainEvent> = {
 export function defineProjection<E extends DomainEvent>(
   name: string,
   handlers: ProjectionHandlers<E>,
+  options: { readonly storage?: ProjectionStorage } = {},
 ): Projection {
   const byType = new Map<string, (tx: SqlExecutor, event: RecordedEvent) => Promise<void>>(
     Object.entries(handlers) as [string, (tx: SqlExecutor, event: RecordedEvent) => Promise<void>][],
@@ -48,6 +70,7 @@ export function defineProjection<E extends DomainEvent>(
   return {
     name,
     eventTypes: [...byType.keys()],
+    ...(options.storage ? { storage: options.storage } : {}),
     async apply(tx, events) {
       for (const event of events) await byType.get(event.type)?.(tx, event);
     },

@@ -33,6 +33,26 @@ CREATE TABLE projection_poison_events (
 CREATE INDEX projection_poison_events_recent ON projection_poison_events (recorded_at DESC);
 `,
   },
+  {
+    // One row per projection: its latest blue/green rebuild. `schema` holds the copy being filled;
+    // `checkpoint` and `events_processed` move in the same transaction as each filled batch, so a rebuild
+    // that was interrupted resumes from there.
+    id: '0010_projection_rebuilds',
+    sql: `
+CREATE TABLE projection_rebuilds (
+  name text PRIMARY KEY,
+  schema text NOT NULL,
+  checkpoint text COLLATE "C" NOT NULL DEFAULT '',
+  events_processed bigint NOT NULL DEFAULT 0,
+  total_estimate bigint,
+  state text NOT NULL CHECK (state IN ('running', 'switched', 'failed')),
+  started_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  error text
+);
+`,
+  },
 ];
 
 /** Everything the read side needs: runner tables and every read model's tables (module `read-models`). */

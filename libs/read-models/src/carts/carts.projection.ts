@@ -1,12 +1,9 @@
 import type { SqlExecutor } from '@tally/database';
 import type { CartEvent } from '@tally/domain';
-import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
+import { defineProjection, occurredAt, type ProjectedEvent, type ProjectionHandlers } from '../projection';
+import { cartsStorage } from './carts.schema';
 
-/**
- * Carts with their lines and totals. Every event after `CartOpened` first moves the cart row to the
- * event's version; when no row moves (unknown cart, or an event already applied) the event is ignored.
- */
-export const cartsProjection = defineProjection<CartEvent>('carts', {
+const cartsHandlers: ProjectionHandlers<CartEvent> = {
   async CartOpened(tx, event) {
     const at = occurredAt(event);
     await tx.query(
@@ -104,6 +101,14 @@ export const cartsProjection = defineProjection<CartEvent>('carts', {
     );
     await recomputeTotal(tx, cartId);
   },
+};
+
+/**
+ * Carts with their lines and totals. Every event after `CartOpened` first moves the cart row to the
+ * event's version; when no row moves (unknown cart, or an event already applied) the event is ignored.
+ */
+export const cartsProjection = defineProjection<CartEvent>('carts', cartsHandlers, {
+  storage: cartsStorage,
 });
 
 /** Moves the cart to the event's version; false when the cart is unknown or the event was applied. */

@@ -1,4 +1,5 @@
 import type { Migration } from '@tally/database';
+import type { ProjectionStorage } from '../projection';
 
 /**
  * A cart row plus one row per line. `version` is the `cart-<uuid>` stream version last applied;
@@ -46,3 +47,9 @@ CREATE INDEX carts_customer_open_newest ON carts (customer_id, opened_at DESC, c
 `,
   },
 ];
+
+/** The `carts` projection's tables, for blue/green rebuilds. */
+export const cartsStorage: ProjectionStorage = {
+  tables: ['carts', 'cart_lines'],
+  migrations: cartsMigrations,
+};

@@ -1,18 +1,11 @@
 import type { SqlExecutor } from '@tally/database';
 import type { OrderPlaced, ProductEvent } from '@tally/domain';
-import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
-import { searchTermsOf } from './catalog.schema';
+import { defineProjection, occurredAt, type ProjectedEvent, type ProjectionHandlers } from '../projection';
+import { searchTermsOf, catalogStorage } from './catalog.schema';
 
 type ProductStatus = 'draft' | 'published' | 'unpublished' | 'discontinued';
 
-/**
- * Products for listing, search and detail pages. Each update is guarded by the stream version, so a
- * replayed event is a no-op, and events for a product never created are ignored.
- *
- * It also keeps what search ranks and corrects with (ADR 0010): the lexemes of each product, and its
- * popularity, the units ordered per SKU, counted once per order from `OrderPlaced`.
- */
-export const catalogProjection = defineProjection<ProductEvent | OrderPlaced>('catalog', {
+const catalogHandlers: ProjectionHandlers<ProductEvent | OrderPlaced> = {
   async ProductCreated(tx, event) {
     const { sku, name, description, category, attributes, images, price } = event.data;
     const at = occurredAt(event);
@@ -86,6 +79,17 @@ export const catalogProjection = defineProjection<ProductEvent | OrderPlaced>('c
       [event.data.orderId, JSON.stringify(event.data.lines)],
     );
   },
+};
+
+/**
+ * Products for listing, search and detail pages. Each update is guarded by the stream version, so a
+ * replayed event is a no-op, and events for a product never created are ignored.
+ *
+ * It also keeps what search ranks and corrects with (ADR 0010): the lexemes of each product, and its
+ * popularity, the units ordered per SKU, counted once per order from `OrderPlaced`.
+ */
+export const catalogProjection = defineProjection<ProductEvent | OrderPlaced>('catalog', catalogHandlers, {
+  storage: catalogStorage,
 });
 
 /** Re-derives the words typo correction matches query words against, after the product's text changed. */

@@ -1,4 +1,5 @@
 import type { Migration } from '@tally/database';
+import type { ProjectionStorage } from '../projection';
 
 /**
  * The words typo correction may correct to, for the product rows selected by `where`: unstemmed and
@@ -14,6 +15,43 @@ export const searchTermsOf = (where: string): string => `
   ) t WHERE length(term) >= 3`;
 
 /**
+ * The search tables and columns of ADR 0010. pg_trgm goes to `public` (on every search path Tally sets):
+ * created inside a test's or a tenant's own schema, it would vanish with that schema and be invisible to
+ * the others.
+ */
+const CATALOG_SEARCH_DDL = `
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+ALTER TABLE catalog_products
+  ADD COLUMN category_slug text GENERATED ALWAYS AS (
+    trim(both '-' from regexp_replace(lower(category), '[^a-z0-9]+', '-', 'g'))
+  ) STORED,
+  ADD COLUMN words tsvector GENERATED ALWAYS AS (
+    to_tsvector('simple'::regconfig, name || ' ' || category)
+  ) STORED;
+CREATE INDEX catalog_products_status_category_slug ON catalog_products (status, category_slug);
+CREATE INDEX catalog_products_words ON catalog_products USING gin (words);
+CREATE INDEX catalog_products_name_trgm ON catalog_products USING gin (name gin_trgm_ops);
+CREATE TABLE catalog_search_terms (
+  sku text NOT NULL,
+  term text NOT NULL,
+  PRIMARY KEY (sku, term)
+);
+CREATE INDEX catalog_search_terms_term ON catalog_search_terms (term);
+CREATE TABLE catalog_search_vocabulary (term text PRIMARY KEY);
+CREATE INDEX catalog_search_vocabulary_trgm ON catalog_search_vocabulary USING gin (term gin_trgm_ops);
+CREATE TABLE catalog_product_sales (
+  order_id text NOT NULL,
+  sku text NOT NULL,
+  units bigint NOT NULL,
+  PRIMARY KEY (order_id, sku)
+);
+CREATE TABLE catalog_popularity (
+  sku text PRIMARY KEY,
+  units_ordered bigint NOT NULL
+);
+`;
+
+/**
  * One row per product; `version` is the `product-<sku>` stream version last applied.
  *
  * `search` is a generated full-text column (English stemming; name weighs most, then category, then
@@ -26,10 +64,9 @@ export const searchTermsOf = (where: string): string => `
  * - `category_slug`, so that category pages can filter by a URL-safe name;
  * - `catalog_product_sales` + `catalog_popularity`: units ordered per SKU, the tie-break after relevance.
  */
-export const catalogMigrations: readonly Migration[] = [
-  {
-    id: '0002_catalog_products',
-    sql: `
+const catalogProductsMigration: Migration = {
+  id: '0002_catalog_products',
+  sql: `
 CREATE TABLE catalog_products (
   sku text PRIMARY KEY,
   name text NOT NULL,
@@ -56,46 +93,30 @@ CREATE INDEX catalog_products_status_category ON catalog_products (status, categ
 CREATE INDEX catalog_products_status_price ON catalog_products (status, price_amount);
 CREATE INDEX catalog_products_status_created ON catalog_products (status, created_at DESC);
 `,
-  },
+};
+
+export const catalogMigrations: readonly Migration[] = [
+  catalogProductsMigration,
   {
     id: '0006_catalog_search',
-    // pg_trgm goes to `public` (on every search path Tally sets): created inside a test's or a tenant's
-    // own schema, it would vanish with that schema and be invisible to the others.
     // The catalog checkpoint is reset at the end so that the runner replays history once: product
     // handlers are idempotent (version guards), and the new OrderPlaced handler counts past orders.
-    sql: `
-CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
-ALTER TABLE catalog_products
-  ADD COLUMN category_slug text GENERATED ALWAYS AS (
-    trim(both '-' from regexp_replace(lower(category), '[^a-z0-9]+', '-', 'g'))
-  ) STORED,
-  ADD COLUMN words tsvector GENERATED ALWAYS AS (
-    to_tsvector('simple'::regconfig, name || ' ' || category)
-  ) STORED;
-CREATE INDEX catalog_products_status_category_slug ON catalog_products (status, category_slug);
-CREATE INDEX catalog_products_words ON catalog_products USING gin (words);
-CREATE INDEX catalog_products_name_trgm ON catalog_products USING gin (name gin_trgm_ops);
-CREATE TABLE catalog_search_terms (
-  sku text NOT NULL,
-  term text NOT NULL,
-  PRIMARY KEY (sku, term)
-);
-CREATE INDEX catalog_search_terms_term ON catalog_search_terms (term);
-CREATE TABLE catalog_search_vocabulary (term text PRIMARY KEY);
-CREATE INDEX catalog_search_vocabulary_trgm ON catalog_search_vocabulary USING gin (term gin_trgm_ops);
-INSERT INTO catalog_search_terms (sku, term) ${searchTermsOf('true')};
+    sql: `${CATALOG_SEARCH_DDL}INSERT INTO catalog_search_terms (sku, term) ${searchTermsOf('true')};
 INSERT INTO catalog_search_vocabulary (term) SELECT DISTINCT term FROM catalog_search_terms;
-CREATE TABLE catalog_product_sales (
-  order_id text NOT NULL,
-  sku text NOT NULL,
-  units bigint NOT NULL,
-  PRIMARY KEY (order_id, sku)
-);
-CREATE TABLE catalog_popularity (
-  sku text PRIMARY KEY,
-  units_ordered bigint NOT NULL
-);
 UPDATE projection_checkpoints SET checkpoint = '' WHERE name = 'catalog';
 `,
   },
 ];
+
+/** The `catalog` projection's tables, for blue/green rebuilds. */
+export const catalogStorage: ProjectionStorage = {
+  tables: [
+    'catalog_products',
+    'catalog_search_terms',
+    'catalog_search_vocabulary',
+    'catalog_product_sales',
+    'catalog_popularity',
+  ],
+  // The DDL only: the migration's backfill and checkpoint reset concern the live copy.
+  migrations: [catalogProductsMigration, { id: '0006_catalog_search', sql: CATALOG_SEARCH_DDL }],
+};

@@ -1,13 +1,10 @@
 import type { CustomerEvent } from '@tally/domain';
-import { defineProjection, occurredAt } from '../projection';
+import { defineProjection, occurredAt, type ProjectionHandlers } from '../projection';
+import { customersStorage } from './customers.schema';
 
-/**
- * Accounts. Password resets and changes are not shown anywhere, so only registration and role changes
- * are projected; a role change applies only past the row's version (replays are no-ops).
- */
-export const customersProjection = defineProjection<
+const customersHandlers: ProjectionHandlers<
   Extract<CustomerEvent, { type: 'CustomerRegistered' | 'CustomerRoleChanged' }>
->('customers', {
+> = {
   async CustomerRegistered(tx, event) {
     const { customerId, email, name, role } = event.data;
     await tx.query(
@@ -23,4 +20,14 @@ export const customersProjection = defineProjection<
       event.version,
     ]);
   },
+};
+
+/**
+ * Accounts. Password resets and changes are not shown anywhere, so only registration and role changes
+ * are projected; a role change applies only past the row's version (replays are no-ops).
+ */
+export const customersProjection = defineProjection<
+  Extract<CustomerEvent, { type: 'CustomerRegistered' | 'CustomerRoleChanged' }>
+>('customers', customersHandlers, {
+  storage: customersStorage,
 });

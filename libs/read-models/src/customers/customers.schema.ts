@@ -1,4 +1,5 @@
 import type { Migration } from '@tally/database';
+import type { ProjectionStorage } from '../projection';
 
 /**
  * One row per account, for the account page and the admin's customer list. No credentials: those never
@@ -20,3 +21,9 @@ CREATE INDEX customers_registered ON customers (registered_at DESC, id DESC);
 `,
   },
 ];
+
+/** The `customers` projection's tables, for blue/green rebuilds. */
+export const customersStorage: ProjectionStorage = {
+  tables: ['customers'],
+  migrations: customersMigrations,
+};

@@ -1,20 +1,10 @@
 import type { SqlExecutor } from '@tally/database';
 import type { OrderEvent, PaymentEvent } from '@tally/domain';
-import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
+import { defineProjection, occurredAt, type ProjectedEvent, type ProjectionHandlers } from '../projection';
 import { type OrderTimelineEvent, timelineSummary } from './order-timeline';
+import { ordersStorage } from './orders.schema';
 
-/**
- * Orders with their status, totals, payment state, shipment and timeline, from the order's stream and its
- * payment's stream (payment events carry the order id).
- *
- * Order events move the order row to the event's version and change it in one statement; when no row
- * moves (unknown order, or an event already applied) the event is ignored. Payment events are gated by
- * their timeline row instead, keyed by (stream, version): the first time one is seen for a known order it
- * is recorded and applied, a replay finds the row and changes nothing. The payment stream is the one
- * source of the payment state (the order's own OrderPayment* / OrderRefunded events restate the same
- * money and only add to the timeline), so nothing is counted twice.
- */
-export const ordersProjection = defineProjection<OrderTimelineEvent>('orders', {
+const ordersHandlers: ProjectionHandlers<OrderTimelineEvent> = {
   async OrderPlaced(tx, event) {
     const { data } = event;
     const { rowCount } = await tx.query(
@@ -88,6 +78,21 @@ export const ordersProjection = defineProjection<OrderTimelineEvent>('orders', {
          THEN 'refunded' ELSE 'partially_refunded' END`,
       [event.data.amount.amount],
     ),
+};
+
+/**
+ * Orders with their status, totals, payment state, shipment and timeline, from the order's stream and its
+ * payment's stream (payment events carry the order id).
+ *
+ * Order events move the order row to the event's version and change it in one statement; when no row
+ * moves (unknown order, or an event already applied) the event is ignored. Payment events are gated by
+ * their timeline row instead, keyed by (stream, version): the first time one is seen for a known order it
+ * is recorded and applied, a replay finds the row and changes nothing. The payment stream is the one
+ * source of the payment state (the order's own OrderPayment* / OrderRefunded events restate the same
+ * money and only add to the timeline), so nothing is counted twice.
+ */
+export const ordersProjection = defineProjection<OrderTimelineEvent>('orders', ordersHandlers, {
+  storage: ordersStorage,
 });
 
 /**

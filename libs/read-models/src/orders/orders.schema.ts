@@ -1,4 +1,5 @@
 import type { Migration } from '@tally/database';
+import type { ProjectionStorage } from '../projection';
 
 /**
  * One row per order plus its timeline.
@@ -66,3 +67,9 @@ CREATE INDEX order_timeline_order ON order_timeline (order_id, position);
 `,
   },
 ];
+
+/** The `orders` projection's tables, for blue/green rebuilds. */
+export const ordersStorage: ProjectionStorage = {
+  tables: ['orders', 'order_timeline'],
+  migrations: ordersMigrations,
+};

@@ -1,12 +1,9 @@
 import type { SqlExecutor } from '@tally/database';
 import type { StockItemEvent } from '@tally/domain';
-import { defineProjection, occurredAt, type ProjectedEvent } from '../projection';
+import { defineProjection, occurredAt, type ProjectedEvent, type ProjectionHandlers } from '../projection';
+import { stockStorage } from './stock.schema';
 
-/**
- * Stock levels per SKU. Every event is a change of on-hand and reserved units, so each is one upsert;
- * the version guard makes a replayed event a no-op.
- */
-export const stockProjection = defineProjection<StockItemEvent>('stock', {
+const stockHandlers: ProjectionHandlers<StockItemEvent> = {
   StockReceived: (tx, event) => change(tx, event, event.data.quantity, 0),
   StockAdjusted: (tx, event) => change(tx, event, event.data.delta, 0),
   StockReserved: (tx, event) => change(tx, event, 0, event.data.quantity),
@@ -14,6 +11,14 @@ export const stockProjection = defineProjection<StockItemEvent>('stock', {
   StockReservationCommitted: (tx, event) => change(tx, event, -event.data.quantity, -event.data.quantity),
   // Nothing moves, but the row's version still follows the stream (clients use it for If-Match).
   StockReservationRejected: (tx, event) => change(tx, event, 0, 0),
+};
+
+/**
+ * Stock levels per SKU. Every event is a change of on-hand and reserved units, so each is one upsert;
+ * the version guard makes a replayed event a no-op.
+ */
+export const stockProjection = defineProjection<StockItemEvent>('stock', stockHandlers, {
+  storage: stockStorage,
 });
 
 async function change(

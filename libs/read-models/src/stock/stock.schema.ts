@@ -1,4 +1,5 @@
 import type { Migration } from '@tally/database';
+import type { ProjectionStorage } from '../projection';
 
 /** One row per stock item; `version` is the `stock-<sku>` stream version last applied. */
 export const stockMigrations: readonly Migration[] = [
@@ -16,3 +17,9 @@ CREATE TABLE stock_levels (
 `,
   },
 ];
+
+/** The `stock` projection's tables, for blue/green rebuilds. */
+export const stockStorage: ProjectionStorage = {
+  tables: ['stock_levels'],
+  migrations: stockMigrations,
+};

@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { quoteIdentifier, splitStatements, type SqlClient, type SqlExecutor } from '@tally/database';
+import { START, type Checkpoint, type EventStore, type RecordedEvent } from '@tally/event-store';
+import type { Projection, ProjectionStorage } from '../projection';
+import { isTransientError } from '../projection-runner';
+
+/** A projection cannot be rebuilt or verified because it does not declare its tables. */
+export class ProjectionNotRebuildableError extends Error {
+  override readonly name = 'ProjectionNotRebuildableError';
+  constructor(readonly projection: string) {
+    super(`Projection '${projection}' declares no storage, so it cannot be rebuilt or verified`);
+  }
+}
+
+/** Another rebuild (or verification) of the same projection is running against the same schema. */
+export class RebuildInProgressError extends Error {
+  override readonly name = 'RebuildInProgressError';
+  constructor(
+    readonly projection: string,
+    readonly kind: CopyKind,
+  ) {
+    super(`A ${kind} of projection '${projection}' is already running`);
+  }
+}
+
+/** What a second copy of a projection's tables is for. */
+export type CopyKind = 'rebuild' | 'verify' | 'retired';
+
+/** PostgreSQL truncates identifiers beyond 63 bytes, which would make two copies share a schema. */
+const MAX_IDENTIFIER = 63;
+
+/**
+ * The schema that holds one copy of a projection's tables beside the live schema:
+ * `<live>__<kind>_<projection>`, shortened with a hash of the full name when it would exceed 63 characters.
+ */
+export function copySchemaName(live: string, projection: string, kind: CopyKind): string {
+  const full = `${live}__${kind}_${projection}`;
+  if (full.length <= MAX_IDENTIFIER) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${full.slice(0, MAX_IDENTIFIER - hash.length - 1)}_${hash}`;
+}
+
+/** The schema the read models live in: the first schema on the client's search path. */
+export async function liveSchemaOf(sql: SqlExecutor): Promise<string> {
+  const { rows } = await sql.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('No current schema: the search path names no existing schema');
+  return schema;
+}
+
+/** The storage of `projection`, or {@link ProjectionNotRebuildableError}. */
+export function storageOf(projection: Projection): ProjectionStorage {
+  if (!projection.storage) throw new ProjectionNotRebuildableError(projection.name);
+  return projection.storage;
+}
+
+/** Drops `schema` (if any) and creates it holding an empty set of the projection's tables. */
+export async function createCopy(
+  tx: SqlExecutor,
+  storage: ProjectionStorage,
+  live: string,
+  schema: string,
+): Promise<void> {
+  await tx.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+  await tx.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+  // The copy first, so that unqualified DDL lands there; the live schema and public after it for what
+  // the DDL only refers to (extensions, types).
+  await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}, ${quoteIdentifier(live)}, public`);
+  for (const migration of [...storage.migrations].sort((a, b) => a.id.localeCompare(b.id))) {
+    for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+  }
+  await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(live)}, public`);
+}
+
+export async function schemaExists(sql: SqlExecutor, schema: string): Promise<boolean> {
+  const { rows } = await sql.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found',
+    [schema],
+  );
+  return rows[0]?.found === true;
+}
+
+export async function dropSchema(sql: SqlExecutor, schema: string): Promise<void> {
+  await sql.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+}
+
+/**
+ * Events of the projection's types in the log, for a progress estimate. The port has no count, so this
+ * asks the Postgres store's table directly when it is in the same database; `undefined` otherwise
+ * (EventStoreDB), and the progress shows no total.
+ */
+export async function countEvents(sql: SqlClient, types: readonly string[]): Promise<number | undefined> {
+  try {
+    const { rows } = await sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE type = ANY($1::text[])',
+      [types],
+    );
+    return rows[0]?.n;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work` unless another session holds the lock of this copy; the lock ends with the session. */
+export async function withCopyLock<T>(
+  sql: SqlClient,
+  live: string,
+  projection: string,
+  kind: CopyKind,
+  work: () => Promise<T>,
+): Promise<T> {
+  const key = `${live}.${projection}.${kind}`;
+  // PGlite has one session, in which advisory locks stack: guard its callers within the process.
+  let inProcess = running.get(sql);
+  if (!inProcess) running.set(sql, (inProcess = new Set()));
+  if (inProcess.has(key)) throw new RebuildInProgressError(projection, kind);
+  inProcess.add(key);
+  try {
+    return await sql.session(async (session) => {
+      const { rows } = await session.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+        [COPY_LOCK, key],
+      );
+      if (rows[0]?.locked !== true) throw new RebuildInProgressError(projection, kind);
+      try {
+        return await work();
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1, hashtext($2))', [COPY_LOCK, key]);
+      }
+    });
+  } finally {
+    inProcess.delete(key);
+  }
+}
+
+// Any fixed number (the migrator uses 7_341_001): the first half of a two-part advisory lock key.
+const COPY_LOCK = 7_341_002;
+const running = new WeakMap<SqlClient, Set<string>>();
+
+/** What a batch applied to a copy did. */
+export interface AppliedBatch {
+  readonly applied: number;
+  readonly poison: number;
+}
+
+/**
+ * Applies `events` to the copy in `schema` within `tx`. A batch whose handler throws is applied again
+ * event by event under savepoints, like the runner does: with `recordPoisonIn` the events that fail are
+ * recorded in that schema's `projection_poison_events`, and either way they are skipped, so that a
+ * rebuilt copy matches what the runner would have built.
+ */
+export async function applyToCopy(
+  tx: SqlExecutor,
+  projection: Projection,
+  events: readonly RecordedEvent[],
+  recordPoisonIn?: string,
+): Promise<AppliedBatch> {
+  if (events.length === 0) return { applied: 0, poison: 0 };
+  await tx.query('SAVEPOINT tally_copy_batch');
+  try {
+    await projection.apply(tx, events);
+    await tx.query('RELEASE SAVEPOINT tally_copy_batch');
+    return { applied: events.length, poison: 0 };
+  } catch (error) {
+    if (isTransientError(error)) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT tally_copy_batch');
+    await tx.query('RELEASE SAVEPOINT tally_copy_batch');
+  }
+  let poison = 0;
+  for (const event of events) {
+    await tx.query('SAVEPOINT tally_copy_event');
+    try {
+      await projection.apply(tx, [event]);
+      await tx.query('RELEASE SAVEPOINT tally_copy_event');
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT tally_copy_event');
+      await tx.query('RELEASE SAVEPOINT tally_copy_event');
+      poison += 1;
+      if (recordPoisonIn !== undefined) {
+        await tx.query(
+          `INSERT INTO ${quoteIdentifier(recordPoisonIn)}.projection_poison_events
+             (projection, event_id, position, stream_id, version, type, error)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (projection, event_id) DO UPDATE SET error = EXCLUDED.error, recorded_at = now()`,
+          [
+            projection.name,
+            event.eventId,
+            event.position,
+            event.streamId,
+            event.version,
+            event.type,
+            error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 2000) : String(error),
+          ],
+        );
+      }
+    }
+  }
+  return { applied: events.length - poison, poison };
+}
+
+/** Puts the copy first on the search path of `tx`, so that the projection's handlers write there. */
+export async function targetCopy(tx: SqlExecutor, copy: string, live: string): Promise<void> {
+  await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(copy)}, ${quoteIdentifier(live)}, public`);
+}
+
+export interface FillOptions {
+  readonly sql: SqlClient;
+  readonly store: EventStore;
+  readonly projection: Projection;
+  readonly live: string;
+  readonly copy: string;
+  readonly from: Checkpoint;
+  /** Stop at this checkpoint (events after it are left out); default: the head of the log. */
+  readonly until?: Checkpoint;
+  readonly batchSize: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Record poison events in the live schema's table (a rebuild) rather than only skipping them. */
+  readonly recordPoison: boolean;
+  /** Runs in each batch's transaction after the events were applied (progress rows). */
+  readonly persist?: (tx: SqlExecutor, checkpoint: Checkpoint, batch: AppliedBatch) => Promise<void>;
+  /** Called after each batch committed. */
+  readonly onBatch?: (checkpoint: Checkpoint, batch: AppliedBatch) => Promise<void> | void;
+}
+
+/**
+ * Fills the copy from `from` to the head (or `until`), one transaction per batch. The copy is not served
+ * while it fills, so commits need not wait for the WAL flush: a crash loses at most the last batches,
+ * and their checkpoint with them. The next batch is read while the current one is applied.
+ */
+export async function fillCopy(options: FillOptions): Promise<Checkpoint> {
+  const { sql, store, projection, live, copy, until, batchSize, signal } = options;
+  const read = (after: Checkpoint) =>
+    store.readAll({ after, limit: batchSize, types: projection.eventTypes });
+  let after = options.from;
+  if (until !== undefined && after >= until) return after;
+  let pending: ReturnType<typeof read> | undefined = read(after);
+  try {
+    while (pending) {
+      signal?.throwIfAborted();
+      const { events, next } = await pending;
+      pending = undefined;
+      if (events.length === 0 && next <= after) return after;
+      const reachedUntil = until !== undefined && next >= until;
+      const checkpoint = reachedUntil ? until : next;
+      const batch = reachedUntil ? events.filter((event) => event.position <= until) : events;
+      if (!reachedUntil) pending = read(next);
+      const applied = await sql.transaction(async (tx) => {
+        await tx.query('SET LOCAL synchronous_commit = off');
+        await targetCopy(tx, copy, live);
+        const result = await applyToCopy(tx, projection, batch, options.recordPoison ? live : undefined);
+        await options.persist?.(tx, checkpoint, result);
+        return result;
+      });
+      after = checkpoint;
+      await options.onBatch?.(checkpoint, applied);
+    }
+    return after;
+  } finally {
+    // A read in flight when the fill stopped (aborted, failed) must not become an unhandled rejection.
+    void pending?.catch(() => undefined);
+  }
+}
+
+/**
+ * Inside `tx` (which holds the live checkpoint row), applies the events after `from` up to `until` to the
+ * copy. Reads go through the store's own connections, so this is only for a pool (PostgreSQL): PGlite's
+ * single connection is busy with `tx`.
+ */
+export async function catchUpWithin(
+  tx: SqlExecutor,
+  store: EventStore,
+  projection: Projection,
+  from: Checkpoint,
+  until: Checkpoint,
+  batchSize: number,
+  recordPoisonIn: string | undefined,
+): Promise<number> {
+  let after = from;
+  let applied = 0;
+  while (after < until) {
+    const { events, next } = await store.readAll({ after, limit: batchSize, types: projection.eventTypes });
+    if (events.length === 0 && next <= after) break;
+    const batch = events.filter((event) => event.position <= until);
+    applied += (await applyToCopy(tx, projection, batch, recordPoisonIn)).applied;
+    after = next;
+  }
+  return applied;
+}
+
+/** The live checkpoint of `projection`, locked until `tx` ends (the runner's next batch waits). */
+export async function lockLiveCheckpoint(
+  tx: SqlExecutor,
+  live: string,
+  projection: string,
+): Promise<{ checkpoint: Checkpoint; eventsProcessed: number }> {
+  const { rows } = await tx.query<{ checkpoint: string; events_processed: string }>(
+    `SELECT checkpoint, events_processed::text FROM ${quoteIdentifier(live)}.projection_checkpoints
+     WHERE name = $1 FOR UPDATE`,
+    [projection],
+  );
+  const row = rows[0];
+  return { checkpoint: row?.checkpoint ?? START, eventsProcessed: Number(row?.events_processed ?? 0) };
+}
+
+/** The checkpoint row exists from now on, so that it can be locked. */
+export async function ensureCheckpointRow(sql: SqlExecutor, live: string, projection: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO ${quoteIdentifier(live)}.projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
+    [projection],
+  );
+}
+
+/** The live checkpoint moved past the copy while it could not be caught up in the same transaction. */
+export class CopyOvertakenError extends Error {
+  override readonly name = 'CopyOvertakenError';
+}
+
+/** Lock waits that timed out, and a copy overtaken by the live runner: worth another attempt. */
+export function isRetryableSwitchError(error: unknown): boolean {
+  if (error instanceof CopyOvertakenError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '55P03' || code === '40P01' || code === '40001';
+}
