@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { auditMigrations } from '@tally/audit';
 import type { MigrationSet } from '@tally/database';
 import { createHttpApp, type Infrastructure } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
+import { AuditController } from './audit/audit.controller';
+import { AuditLog } from './audit/audit-log';
 import { CartsController } from './carts/carts.controller';
 import { CategoriesController } from './categories/categories.controller';
 import { ConsistencyGate } from './consistency/consistency-gate';
@@ -15,8 +18,11 @@ import { ZeroResultSearches } from './products/zero-result-searches';
 import { ShippingMethodsController } from './shipping/shipping-methods.controller';
 import { StreamsController } from './streams/streams.controller';
 
-/** query-api reads the read-model tables, so it makes sure they exist (the migrator is idempotent). */
-export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations];
+/**
+ * query-api reads the read-model tables and the audit tables (integrity status), so it makes sure they
+ * exist (the migrator is idempotent).
+ */
+export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations, auditMigrations];
 
 @Module({
   controllers: [
@@ -28,9 +34,10 @@ export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations]
     CustomersController,
     ShippingMethodsController,
     StreamsController,
+    AuditController,
     DocsController,
   ],
-  providers: [ConsistencyGate, ZeroResultSearches],
+  providers: [ConsistencyGate, ZeroResultSearches, AuditLog],
 })
 class QueryApiModule {}
 

@@ -497,6 +497,12 @@ describe.each([
       expect(docs.status).toBe(200);
       expect(docs.body.openapi).toBe('3.1.0');
       expect(Object.keys(docs.body.paths).sort()).toEqual([
+        '/api/v1/audit/correlations/{correlationId}',
+        '/api/v1/audit/events',
+        '/api/v1/audit/integrity',
+        '/api/v1/audit/streams/{streamId}',
+        '/api/v1/audit/streams/{streamId}/state',
+        '/api/v1/audit/streams/{streamId}/state/diff',
         '/api/v1/carts/{cartId}',
         '/api/v1/categories',
         '/api/v1/customers',

@@ -8,3 +8,4 @@ export * from './payments';
 export * from './checkout';
 export * from './identity';
 export * from './search';
+export * from './audit';

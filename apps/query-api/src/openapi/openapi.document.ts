@@ -1,4 +1,19 @@
 import { z } from 'zod';
+import {
+  auditEventSchema,
+  auditEventsPageSchema,
+  auditEventsQuery,
+  auditStreamPathParams,
+  auditStreamQuery,
+  auditStreamSchema,
+  correlationPathParams,
+  correlationStorySchema,
+  integrityStatusSchema,
+  stateDiffQuery,
+  stateDiffSchema,
+  streamStateQuery,
+  streamStateSchema,
+} from '../audit/audit.schemas';
 import { cartPathParams, cartSchema } from '../carts/carts.schemas';
 import { categoryListSchema } from '../categories/categories.schemas';
 import { stockPathParams, stockSchema } from '../inventory/inventory.schemas';
@@ -177,6 +192,62 @@ const operations: readonly Operation[] = [
     roles: ACCOUNT_ROLES_ALL,
     notFound: 'CART_NOT_FOUND: the account has no open cart',
   },
+  {
+    path: '/api/v1/audit/streams/{streamId}',
+    summary:
+      'Every event of one stream with actor, times, command, correlation and causation ids and hash chain',
+    tag: 'audit',
+    pathParams: auditStreamPathParams,
+    query: auditStreamQuery,
+    response: 'AuditStream',
+    roles: ['auditor'],
+  },
+  {
+    path: '/api/v1/audit/events',
+    summary:
+      'Events by type, actor, correlation id, stream and recorded time, paged, by recorded time then position ' +
+      '(at least one filter or `from`)',
+    tag: 'audit',
+    query: auditEventsQuery,
+    response: 'AuditEventsPage',
+    roles: ['auditor'],
+  },
+  {
+    path: '/api/v1/audit/streams/{streamId}/state',
+    summary:
+      "The stream's state as of a time or after a version, folded by its decider (version 0 before it existed; " +
+      '422 for a stream kind without a decider)',
+    tag: 'audit',
+    pathParams: auditStreamPathParams,
+    query: streamStateQuery,
+    response: 'StreamState',
+    roles: ['auditor'],
+  },
+  {
+    path: '/api/v1/audit/streams/{streamId}/state/diff',
+    summary:
+      'What changed in the state between two versions or times (JSON Pointers), and the events between',
+    tag: 'audit',
+    pathParams: auditStreamPathParams,
+    query: stateDiffQuery,
+    response: 'StateDiff',
+    roles: ['auditor'],
+  },
+  {
+    path: '/api/v1/audit/correlations/{correlationId}',
+    summary: 'Every event of one correlation id (e.g. one checkout) across streams, in global order',
+    tag: 'audit',
+    pathParams: correlationPathParams,
+    response: 'CorrelationStory',
+    roles: ['auditor'],
+  },
+  {
+    path: '/api/v1/audit/integrity',
+    summary: 'The newest signed checkpoint and the newest `audit verify` run',
+    tag: 'audit',
+    response: 'IntegrityStatus',
+    roles: ['auditor'],
+  },
 ];
 
 type SecurityRequirement = Readonly<Record<string, readonly string[]>>;
@@ -240,6 +311,13 @@ export function buildOpenApiDocument(): JsonSchema {
   registry.add(customerSchema, { id: 'Customer' });
   registry.add(customerListSchema, { id: 'CustomerList' });
   registry.add(customerCartSchema, { id: 'CustomerCart' });
+  registry.add(auditEventSchema, { id: 'AuditEvent' });
+  registry.add(auditStreamSchema, { id: 'AuditStream' });
+  registry.add(auditEventsPageSchema, { id: 'AuditEventsPage' });
+  registry.add(streamStateSchema, { id: 'StreamState' });
+  registry.add(stateDiffSchema, { id: 'StateDiff' });
+  registry.add(correlationStorySchema, { id: 'CorrelationStory' });
+  registry.add(integrityStatusSchema, { id: 'IntegrityStatus' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, JsonSchema>;
   };

@@ -1,6 +1,7 @@
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { declaredRoles } from '@tally/platform';
+import { AuditController } from '../audit/audit.controller';
 import { CartsController } from '../carts/carts.controller';
 import { CategoriesController } from '../categories/categories.controller';
 import { CustomersController } from '../customers/customers.controller';
@@ -43,12 +44,17 @@ describe('query-api OpenAPI document', () => {
   it('is OpenAPI 3.1 with a component for every response shape', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'AuditEvent',
+      'AuditEventsPage',
+      'AuditStream',
       'Cart',
       'CategoryList',
+      'CorrelationStory',
       'Customer',
       'CustomerCart',
       'CustomerList',
       'EventEnvelope',
+      'IntegrityStatus',
       'Money',
       'Order',
       'OrderList',
@@ -57,8 +63,10 @@ describe('query-api OpenAPI document', () => {
       'ProductSearchResult',
       'ProductSuggestions',
       'ShippingMethodList',
+      'StateDiff',
       'Stock',
       'StreamEventsPage',
+      'StreamState',
     ]);
     for (const schema of Object.values(document.components.schemas)) {
       expect(schema).not.toHaveProperty('$id');
@@ -163,6 +171,7 @@ describe('query-api OpenAPI document', () => {
     const reflector = new Reflector();
     const routes = new Map<string, readonly string[] | undefined>();
     for (const controller of [
+      AuditController,
       CartsController,
       CategoriesController,
       CustomersController,
