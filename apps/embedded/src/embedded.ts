@@ -256,6 +256,7 @@ async function startStorefront(
   Object.assign(process.env, {
     TALLY_COMMAND_API_URL: `http://${internal}:${config.COMMAND_API_PORT}`,
     TALLY_QUERY_API_URL: `http://${internal}:${config.QUERY_API_PORT}`,
+    TALLY_PROJECTORS_URL: `http://${internal}:${config.PROJECTORS_PORT}`,
     TALLY_DATA_DIR: resolve(config.TALLY_DATA_DIR),
     TALLY_PUBLIC_URL: config.TALLY_PUBLIC_URL,
     TALLY_MAIL_SENDER: config.TALLY_MAIL_SENDER,

@@ -17,7 +17,7 @@ describe('projectors', () => {
   beforeEach(async () => {
     sql = await PgliteSqlClient.open();
     infrastructure = {
-      config: loadConfig({}),
+      config: loadConfig({ TALLY_AUDIT_CHECKPOINT_SECONDS: '0', TALLY_AUDIT_VERIFY_SECONDS: '0' }),
       sql,
       eventStore: new PostgresEventStore(sql),
       logger: pino({ level: 'silent' }),

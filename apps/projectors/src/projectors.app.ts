@@ -6,18 +6,29 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { auditMigrations } from '@tally/audit';
 import type { MigrationSet } from '@tally/database';
 import { messagingMigrations } from '@tally/messaging';
 import { createHttpApp, type Infrastructure, type ReadinessCheck } from '@tally/platform';
 import { projectionCheckpoints, readModelMigrations } from '@tally/read-models';
 import { Gauge } from 'prom-client';
+import { AuditController } from './audit/audit.controller';
+import { AuditLifecycle } from './audit/audit.lifecycle';
+import { AuditScheduler } from './audit/audit-scheduler';
 import { RunningRelay } from './event-relay';
 import { ProjectionsController } from './projections.controller';
 import { ProjectorsLifecycle } from './projectors.lifecycle';
 import { RunningProjections } from './running-projections';
 
-/** The projectors own the read-model tables and their checkpoints, and the relay's checkpoint. */
-export const projectorsMigrations: readonly MigrationSet[] = [readModelMigrations, messagingMigrations];
+/**
+ * The projectors own the read-model tables and their checkpoints, the relay's checkpoint, and sign and
+ * verify the log (the audit tables).
+ */
+export const projectorsMigrations: readonly MigrationSet[] = [
+  readModelMigrations,
+  messagingMigrations,
+  auditMigrations,
+];
 
 export interface ProjectorsOptions {
   /**
@@ -56,14 +67,17 @@ export async function createProjectors(
   const natsUrl = infrastructure.config.NATS_URL;
   const relay =
     options.relay !== false && natsUrl !== undefined ? new RunningRelay(infrastructure, natsUrl) : undefined;
+  const audit = new AuditScheduler(infrastructure);
   const readinessChecks: ReadinessCheck[] = [projections.readiness];
   if (relay) readinessChecks.push(relay.readiness);
 
   @Module({
-    controllers: [ProjectionsController],
+    controllers: [ProjectionsController, AuditController],
     providers: [
       { provide: RunningProjections, useValue: projections },
       ProjectorsLifecycle,
+      { provide: AuditScheduler, useValue: audit },
+      AuditLifecycle,
       ...(relay ? [{ provide: RunningRelay, useValue: relay }, RelayLifecycle] : []),
     ],
   })
