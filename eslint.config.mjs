@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const apps = ['command-api', 'query-api', 'projectors', 'sagas', 'embedded'];
+const apps = ['command-api', 'query-api', 'projectors', 'sagas', 'cli', 'embedded'];
 
 /** An app may not import another app: they talk over HTTP, NATS and the event store only. */
 const appBoundaries = apps
@@ -76,6 +76,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The standalone offline verifier (docs/audit.md): plain JavaScript outside every tsconfig, linted without type information.
+    files: ['tools/audit/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { parserOptions: { projectService: false } },
   },
   ...appBoundaries,
   {

@@ -14,7 +14,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing|payments)$':
+  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing|payments|audit)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 

@@ -1,0 +1,6 @@
+import type { CliCommand } from '../cli';
+import { auditCommands } from './audit.commands';
+import { projectionCommands } from './projections.commands';
+
+/** Every `npm run tally` command. */
+export const commands: readonly CliCommand[] = [...auditCommands, ...projectionCommands];
