@@ -3,7 +3,10 @@ import { loadCart } from '../../lib/cart';
 import { getSession } from '../../lib/session';
 import { SearchBox } from './search-box';
 
-/** The header of every page: home, search, cart with its item count, account, and admin for admins. */
+/**
+ * The header of every page: home, search, cart with its item count, account, and the admin or audit area
+ * for the accounts with that role.
+ */
 export async function SiteHeader() {
   const [session, cart] = await Promise.all([getSession(), loadCart()]);
   const items = cart?.lines.reduce((sum, line) => sum + line.quantity, 0) ?? 0;
@@ -28,6 +31,11 @@ export async function SiteHeader() {
           {session.kind === 'account' && session.role === 'admin' ? (
             <li>
               <Link href="/admin">Admin</Link>
+            </li>
+          ) : null}
+          {session.kind === 'account' && session.role === 'auditor' ? (
+            <li>
+              <Link href="/audit">Audit</Link>
             </li>
           ) : null}
         </ul>

@@ -1,7 +1,4 @@
-'use client';
-
-import Link from 'next/link';
-import { usePathname } from 'next/navigation';
+import { SectionNav } from '../../components/section-nav';
 
 const LINKS = [
   { href: '/admin', label: 'Overview' },
@@ -10,22 +7,7 @@ const LINKS = [
   { href: '/admin/orders', label: 'Orders' },
 ] as const;
 
-/** The admin area's navigation; the section being shown is marked (`aria-current`) for screen readers too. */
+/** The admin area's navigation. */
 export function AdminNav() {
-  const pathname = usePathname();
-  const current = (href: string) =>
-    href === '/admin' ? pathname === '/admin' : pathname === href || pathname.startsWith(`${href}/`);
-  return (
-    <nav className="admin-nav" aria-label="Admin">
-      <ul>
-        {LINKS.map((link) => (
-          <li key={link.href}>
-            <Link href={link.href} aria-current={current(link.href) ? 'page' : undefined}>
-              {link.label}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SectionNav label="Admin" className="admin-nav" links={LINKS} />;
 }
