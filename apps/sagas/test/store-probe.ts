@@ -56,6 +56,17 @@ export class StoreProbe {
     return (await this.ofTypes([type], orderIds)).length;
   }
 
+  /** Every event that names this order, in its stream id or as `data.orderId`, in log order. */
+  async concerning(orderId: string): Promise<StoredEvent[]> {
+    const { rows } = await this.sql.query<StoredEvent>(
+      `SELECT stream_id AS "streamId", version, type, data FROM events
+       WHERE data->>'orderId' = $1 OR strpos(stream_id, $1) > 0
+       ORDER BY position`,
+      [orderId],
+    );
+    return rows;
+  }
+
   /** Every event in the store. */
   async total(): Promise<number> {
     const { rows } = await this.sql.query<{ n: string }>('SELECT count(*) AS n FROM events');
