@@ -14,7 +14,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing|payments|audit)$':
+  '^@tally/(domain|event-store|database|messaging|read-models|platform|testing|payments|audit|warehouse)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 

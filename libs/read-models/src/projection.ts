@@ -39,6 +39,15 @@ export interface ProjectionStorage {
    * none: every value comes from the events.
    */
   readonly volatileColumns?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Objects that depend on the tables (views, grants) and must follow a blue/green switch: inside the
+   * switch transaction the rebuild drops `dropViews` (in the live schema) before moving the tables, and
+   * calls `recreate` with the live schema first on the search path after moving them.
+   */
+  readonly afterSwitch?: {
+    readonly dropViews: readonly string[];
+    recreate(tx: SqlExecutor): Promise<void>;
+  };
 }
 
 /** A recorded event whose `type` and `data` are those of one domain event. */

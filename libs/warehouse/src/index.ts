@@ -1,0 +1,2 @@
+export * from './warehouse.schema';
+export * from './warehouse.tokens';
