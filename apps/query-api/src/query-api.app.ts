@@ -17,6 +17,7 @@ import { ProductsController } from './products/products.controller';
 import { ZeroResultSearches } from './products/zero-result-searches';
 import { ShippingMethodsController } from './shipping/shipping-methods.controller';
 import { StreamsController } from './streams/streams.controller';
+import { WarehouseModule } from './warehouse/warehouse.module';
 
 /**
  * query-api reads the read-model tables and the audit tables (integrity status), so it makes sure they
@@ -25,6 +26,7 @@ import { StreamsController } from './streams/streams.controller';
 export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations, auditMigrations];
 
 @Module({
+  imports: [WarehouseModule],
   controllers: [
     ProductsController,
     CategoriesController,
@@ -41,7 +43,10 @@ export const queryApiMigrations: readonly MigrationSet[] = [readModelMigrations,
 })
 class QueryApiModule {}
 
-/** The read side over HTTP (DESIGN.md §6): read models only, plus stream history from the event store. */
+/**
+ * The read side over HTTP (DESIGN.md §6): read models only, plus stream history from the event store and,
+ * for analysts, the warehouse's metric views (opened by {@link WarehouseModule}).
+ */
 export function createQueryApi(infrastructure: Infrastructure): Promise<NestFastifyApplication> {
   return createHttpApp({ name: 'query-api', infrastructure, imports: [QueryApiModule] });
 }

@@ -36,6 +36,18 @@ import {
 import { consistencyHeaderSchema, moneySchema, problemSchema } from '../shared.schemas';
 import { shippingMethodListSchema, shippingMethodsQuery } from '../shipping/shipping-methods.schemas';
 import {
+  abandonmentMetricSchema,
+  funnelMetricSchema,
+  metricPathParams,
+  metricQuery,
+  ordersMetricSchema,
+  revenueMetricSchema,
+  stockTurnsMetricSchema,
+  topProductsMetricSchema,
+  warehouseMetricSchema,
+  zeroResultSearchesMetricSchema,
+} from '../warehouse/warehouse-metrics.schemas';
+import {
   eventEnvelopeSchema,
   streamEventsPageSchema,
   streamEventsQuery,
@@ -61,7 +73,10 @@ interface Operation {
    * the 404 an unknown id gets.
    */
   readonly cartHolder?: boolean;
-  /** When the route answers 404 without an id in its path (the caller's own account or cart). */
+  /**
+   * What the route's 404 means when it is not the unknown id of its path (the caller's own account or
+   * cart, an unknown metric).
+   */
   readonly notFound?: string;
 }
 
@@ -248,6 +263,18 @@ const operations: readonly Operation[] = [
     response: 'IntegrityStatus',
     roles: ['auditor'],
   },
+  {
+    path: '/api/v1/warehouse/metrics/{metric}',
+    summary:
+      'One metric over a range of UTC days, from the warehouse metric views (docs/warehouse.md): revenue, ' +
+      'orders, funnel, abandonment, top-products, zero-result-searches or stock-turns',
+    tag: 'warehouse',
+    pathParams: metricPathParams,
+    query: metricQuery,
+    response: 'WarehouseMetric',
+    roles: ['analyst'],
+    notFound: 'METRIC_NOT_FOUND: no metric of that name',
+  },
 ];
 
 type SecurityRequirement = Readonly<Record<string, readonly string[]>>;
@@ -318,6 +345,14 @@ export function buildOpenApiDocument(): JsonSchema {
   registry.add(stateDiffSchema, { id: 'StateDiff' });
   registry.add(correlationStorySchema, { id: 'CorrelationStory' });
   registry.add(integrityStatusSchema, { id: 'IntegrityStatus' });
+  registry.add(revenueMetricSchema, { id: 'RevenueMetric' });
+  registry.add(ordersMetricSchema, { id: 'OrdersMetric' });
+  registry.add(funnelMetricSchema, { id: 'FunnelMetric' });
+  registry.add(abandonmentMetricSchema, { id: 'AbandonmentMetric' });
+  registry.add(topProductsMetricSchema, { id: 'TopProductsMetric' });
+  registry.add(zeroResultSearchesMetricSchema, { id: 'ZeroResultSearchesMetric' });
+  registry.add(stockTurnsMetricSchema, { id: 'StockTurnsMetric' });
+  registry.add(warehouseMetricSchema, { id: 'WarehouseMetric' });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, JsonSchema>;
   };
@@ -379,10 +414,10 @@ function toOperation(operation: Operation): JsonSchema {
         'Invalid or expired access token (Authorization: Bearer, or the tally_access cookie), or sign-in required',
       ),
       '403': problem('Not allowed for your role, or a tampered cart token (CART_TOKEN_INVALID)'),
-      ...(operation.pathParams
-        ? { '404': problem('Unknown id, or a cart or order you may not read (the same answer)') }
-        : operation.notFound
-          ? { '404': problem(operation.notFound) }
+      ...(operation.notFound
+        ? { '404': problem(operation.notFound) }
+        : operation.pathParams
+          ? { '404': problem('Unknown id, or a cart or order you may not read (the same answer)') }
           : {}),
       ...(operation.consistency
         ? { '503': problem('Read model not consistent with the token in time') }

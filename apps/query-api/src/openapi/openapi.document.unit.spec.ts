@@ -10,6 +10,7 @@ import { OrdersController } from '../orders/orders.controller';
 import { ProductsController } from '../products/products.controller';
 import { ShippingMethodsController } from '../shipping/shipping-methods.controller';
 import { StreamsController } from '../streams/streams.controller';
+import { WarehouseMetricsController } from '../warehouse/warehouse-metrics.controller';
 import { buildOpenApiDocument } from './openapi.document';
 
 interface Parameter {
@@ -44,6 +45,7 @@ describe('query-api OpenAPI document', () => {
   it('is OpenAPI 3.1 with a component for every response shape', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.schemas).sort()).toEqual([
+      'AbandonmentMetric',
       'AuditEvent',
       'AuditEventsPage',
       'AuditStream',
@@ -54,19 +56,26 @@ describe('query-api OpenAPI document', () => {
       'CustomerCart',
       'CustomerList',
       'EventEnvelope',
+      'FunnelMetric',
       'IntegrityStatus',
       'Money',
       'Order',
       'OrderList',
+      'OrdersMetric',
       'Problem',
       'Product',
       'ProductSearchResult',
       'ProductSuggestions',
+      'RevenueMetric',
       'ShippingMethodList',
       'StateDiff',
       'Stock',
+      'StockTurnsMetric',
       'StreamEventsPage',
       'StreamState',
+      'TopProductsMetric',
+      'WarehouseMetric',
+      'ZeroResultSearchesMetric',
     ]);
     for (const schema of Object.values(document.components.schemas)) {
       expect(schema).not.toHaveProperty('$id');
@@ -150,6 +159,30 @@ describe('query-api OpenAPI document', () => {
     );
   });
 
+  it('documents the warehouse metrics: the metric names, the range, and what a 404 means', () => {
+    expect(parameters('/api/v1/warehouse/metrics/{metric}')).toEqual([
+      'path.metric!',
+      'query.from',
+      'query.to',
+      'query.limit',
+    ]);
+    const operation = document.paths['/api/v1/warehouse/metrics/{metric}']!.get as unknown as {
+      parameters: { name: string; schema: { enum?: string[] } }[];
+      responses: Record<string, { description: string }>;
+    };
+    expect(operation.parameters[0]!.schema.enum).toEqual([
+      'revenue',
+      'orders',
+      'funnel',
+      'abandonment',
+      'top-products',
+      'zero-result-searches',
+      'stock-turns',
+    ]);
+    expect(Object.keys(operation.responses)).toEqual(['200', '400', '401', '403', '404']);
+    expect(operation.responses['404']!.description).toMatch(/^METRIC_NOT_FOUND/);
+  });
+
   it('declares the credentials and, per operation, which of them it takes', () => {
     expect(document.components.securitySchemes).toMatchObject({
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
@@ -180,6 +213,7 @@ describe('query-api OpenAPI document', () => {
       ProductsController,
       ShippingMethodsController,
       StreamsController,
+      WarehouseMetricsController,
     ]) {
       const base = String(Reflect.getMetadata(PATH_METADATA, controller));
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
