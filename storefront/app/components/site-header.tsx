@@ -4,8 +4,8 @@ import { getSession } from '../../lib/session';
 import { SearchBox } from './search-box';
 
 /**
- * The header of every page: home, search, cart with its item count, account, and the admin or audit area
- * for the accounts with that role.
+ * The header of every page: home, search, cart with its item count, account, and the admin, audit or
+ * analytics area for the accounts with that role.
  */
 export async function SiteHeader() {
   const [session, cart] = await Promise.all([getSession(), loadCart()]);
@@ -36,6 +36,11 @@ export async function SiteHeader() {
           {session.kind === 'account' && session.role === 'auditor' ? (
             <li>
               <Link href="/audit">Audit</Link>
+            </li>
+          ) : null}
+          {session.kind === 'account' && session.role === 'analyst' ? (
+            <li>
+              <Link href="/analytics">Analytics</Link>
             </li>
           ) : null}
         </ul>
