@@ -3,7 +3,7 @@ import { migrate } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { loadConfig } from '@tally/platform';
 import { type Projection, ProjectionRunner } from '@tally/read-models';
-import { createTestSchema, TEST_AUTH_SECRET, type TestSchema } from '@tally/testing';
+import { createTestSchema, TEST_AUTH_SECRET, type TestSchema, testWarehouse } from '@tally/testing';
 import pino from 'pino';
 import { createQueryApi, queryApiMigrations } from '../src/query-api.app';
 
@@ -30,6 +30,7 @@ export async function startInProcessQueryApi(options: {
   readonly consistencyTimeoutMs?: number;
 }): Promise<InProcessQueryApi> {
   const db = await createTestSchema(options.schema);
+  const warehouse = testWarehouse(db.schema);
   await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
   const store = new PostgresEventStore(db.client);
   const runner = new ProjectionRunner({
@@ -40,7 +41,10 @@ export async function startInProcessQueryApi(options: {
   });
   await runner.start();
   const app = await createQueryApi({
-    config: loadConfig({ CONSISTENCY_TIMEOUT_MS: String(options.consistencyTimeoutMs ?? 2000) }),
+    config: loadConfig({
+      CONSISTENCY_TIMEOUT_MS: String(options.consistencyTimeoutMs ?? 2000),
+      ...warehouse.settings,
+    }),
     sql: db.client,
     eventStore: store,
     logger: pino({ level: 'silent' }),
@@ -58,6 +62,7 @@ export async function startInProcessQueryApi(options: {
       await app.close();
       await runner.stop();
       await store.close();
+      await warehouse.drop();
       await db.drop();
     },
   };

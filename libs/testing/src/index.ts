@@ -3,3 +3,4 @@ export * from './tally-process';
 export * from './shop';
 export * from './auth';
 export * from './events';
+export * from './test-warehouse';
