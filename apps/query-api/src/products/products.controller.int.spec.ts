@@ -20,8 +20,8 @@ import { productSchema, productSearchResultSchema, productSuggestionsSchema } fr
 import { ZeroResultSearches } from './zero-result-searches';
 
 // query-api's catalog reads in-process (app.inject) over real PostgreSQL and over PGlite (embedded mode),
-// with the real event store and projection runner; and the one thing it writes: a search that found
-// nothing (ADR 0010).
+// with the real event store and projection runner; and the one thing it writes: shoppers' searches
+// (ADR 0010).
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const usd = (amount: number) => ({ amount, currency: 'USD' });
@@ -164,13 +164,45 @@ describe.each(BACKENDS)('query-api products and categories on $name', (backend) 
   };
 
   describe('GET /api/v1/products', () => {
-    it('finds a product through a typo, for anyone, and records nothing', async () => {
-      const response = await get('/api/v1/products?q=sneker');
+    it('finds a product through a typo, for anyone, and records what it found and what it searched', async () => {
+      const response = await get('/api/v1/products?q=Sneker&inStock=false');
       expect(response.statusCode).toBe(200);
       const body = productSearchResultSchema.parse(response.json());
       expect(body.items.map((item) => item.sku)).toEqual([sku.runners]);
       expect(body.correctedQuery).toBe('sneakers');
-      expect(await recorded()).toEqual([]);
+
+      const events = await recorded();
+      expect(events).toHaveLength(1);
+      const occurredAt = events[0]?.metadata.occurredAt ?? '';
+      expect(events[0]).toEqual(
+        expect.objectContaining({
+          type: 'ProductSearchReturnedResults',
+          data: {
+            query: 'Sneker',
+            normalizedQuery: 'sneker',
+            filters: { category: [], minPrice: null, maxPrice: null, inStock: false },
+            occurredAt,
+            results: body.total,
+            correctedQuery: 'sneakers',
+          },
+          metadata: expect.objectContaining({
+            correlationId: response.headers['x-correlation-id'],
+          }) as unknown,
+        }),
+      );
+      expect(body.total).toBe(1);
+      expect(events[0]?.streamId).toBe(searchStreamId(occurredAt));
+    });
+
+    it('records no correction for words searched as typed', async () => {
+      const response = await get('/api/v1/products?q=running%20sneakers');
+      expect(productSearchResultSchema.parse(response.json()).correctedQuery).toBeNull();
+      expect((await recorded()).map((event) => [event.type, event.data])).toEqual([
+        [
+          'ProductSearchReturnedResults',
+          expect.objectContaining({ normalizedQuery: 'running sneakers', results: 1, correctedQuery: null }),
+        ],
+      ]);
     });
 
     it('records a search that found nothing, once, with its filters and the searcher', async () => {
@@ -203,10 +235,11 @@ describe.each(BACKENDS)('query-api products and categories on $name', (backend) 
       expect(events[0]?.streamId).toBe(searchStreamId(occurredAt));
     });
 
-    it('records nothing for later pages, searches without words, or searches that found something', async () => {
+    it('records nothing for later pages, searches without words, or suggestions', async () => {
       await get('/api/v1/products?q=xylophone&page=2');
+      await get('/api/v1/products?q=sneakers&page=2');
       await get('/api/v1/products?category=toys');
-      await get('/api/v1/products?q=sneakers');
+      await get('/api/v1/products?q=%20%20');
       await get('/api/v1/products/suggestions?q=xylophone');
       expect(await recorded()).toEqual([]);
       // The same search twice is two events: each is one shopper's search.

@@ -29,7 +29,7 @@ export class ProductsController {
   constructor(
     @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     private readonly consistency: ConsistencyGate,
-    private readonly zeroResults: ZeroResultSearches,
+    private readonly searches: ZeroResultSearches,
   ) {}
 
   @Get()
@@ -47,11 +47,13 @@ export class ProductsController {
     }
     await this.consistency.waitFor(token, ['catalog', 'stock']);
     const result = await searchProducts(this.sql, query);
-    // A shopper's own search (words, first page) that found nothing is demand to record; paging past the
-    // end or narrowing filters to nothing without words is not.
-    if (result.total === 0 && query.q && query.page === 1) {
-      this.zeroResults.record({
+    // A shopper's own search (words, first page) is demand to record, found or not; paging on or
+    // browsing by filters without words is not.
+    if (query.q && query.page === 1) {
+      this.searches.record({
         query: query.q,
+        results: result.total,
+        correctedQuery: result.correctedQuery,
         filters: {
           category: query.category === undefined ? [] : [query.category].flat(),
           minPrice: query.minPrice ?? null,

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import {
   type Actor,
   type ProductSearchReturnedNoResults,
+  type SearchEvent,
   type SearchFilters,
   searchStreamId,
 } from '@tally/domain';
@@ -9,20 +10,28 @@ import type { EventStore } from '@tally/event-store';
 import { EVENT_STORE, LOGGER, type Logger, uuidv7 } from '@tally/platform';
 import { normalizeSearchQuery } from '@tally/read-models';
 
-/** A search that found nothing, as the products controller saw it. */
-export interface ZeroResultSearch {
+/** A shopper's search, as the products controller answered it. */
+export interface ObservedSearch {
   readonly query: string;
   readonly filters: SearchFilters;
+  /** Products found, over every page. */
+  readonly results: number;
+  /** The words actually searched when some were corrected, else null. */
+  readonly correctedQuery: string | null;
   readonly actor: Actor;
   /** The request's correlation id, so the event can be traced to its request log line. */
   readonly correlationId: string;
   readonly at: Date;
 }
 
+/** The type and data of one kind of search event. */
+type SearchEventOf<T extends SearchEvent['type']> = Pick<Extract<SearchEvent, { type: T }>, 'type' | 'data'>;
+
 /**
- * Records `ProductSearchReturnedNoResults` (ADR 0010): the one write query-api makes. The append runs
- * after the response is decided and never delays or fails it; a failure is logged and the fact is lost,
- * which analytics can afford and a shopper's search cannot.
+ * Records shoppers' searches (ADR 0010), `ProductSearchReturnedNoResults` when nothing was found and
+ * `ProductSearchReturnedResults` otherwise: the one write query-api makes. The append runs after the
+ * response is decided and never delays or fails it; a failure is logged and the fact is lost, which
+ * analytics can afford and a shopper's search cannot.
  */
 @Injectable()
 export class ZeroResultSearches implements OnApplicationShutdown {
@@ -34,13 +43,13 @@ export class ZeroResultSearches implements OnApplicationShutdown {
   ) {}
 
   /** Starts recording `search` and returns at once. */
-  record(search: ZeroResultSearch): void {
+  record(search: ObservedSearch): void {
     const normalizedQuery = normalizeSearchQuery(search.query);
     if (!normalizedQuery) return;
     const work = this.append(search, normalizedQuery).catch((error: unknown) => {
       this.logger.warn(
         { err: error, correlationId: search.correlationId, normalizedQuery },
-        'zero-result search not recorded',
+        'search not recorded',
       );
     });
     this.pending.add(work);
@@ -56,17 +65,26 @@ export class ZeroResultSearches implements OnApplicationShutdown {
     await this.settled();
   }
 
-  private async append(search: ZeroResultSearch, normalizedQuery: string): Promise<void> {
+  private async append(search: ObservedSearch, normalizedQuery: string): Promise<void> {
     const occurredAt = search.at.toISOString();
     const { category, minPrice, maxPrice, inStock } = search.filters;
     // Spelled out field by field: the stored JSON is exactly the documented event, nothing more.
-    const data = {
+    const seen = {
       query: search.query,
       normalizedQuery,
       filters: { category: [...category], minPrice, maxPrice, inStock },
       occurredAt,
     } satisfies ProductSearchReturnedNoResults['data'];
-    const type: ProductSearchReturnedNoResults['type'] = 'ProductSearchReturnedNoResults';
+    const { type, data } =
+      search.results === 0
+        ? ({
+            type: 'ProductSearchReturnedNoResults',
+            data: seen,
+          } satisfies SearchEventOf<'ProductSearchReturnedNoResults'>)
+        : ({
+            type: 'ProductSearchReturnedResults',
+            data: { ...seen, results: search.results, correctedQuery: search.correctedQuery },
+          } satisfies SearchEventOf<'ProductSearchReturnedResults'>);
     // No command caused it: the event is its own command, correlated with the request.
     const commandId = uuidv7();
     await this.store.append(

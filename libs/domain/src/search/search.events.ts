@@ -29,8 +29,30 @@ export type ProductSearchReturnedNoResults = DomainEvent<
   }
 >;
 
+/**
+ * A shopper searched the catalog and found something: with the zero-result searches, the whole demand
+ * analysts weigh (what is searched, how often it finds nothing, how often only after a correction).
+ * Recorded under the same rules as {@link ProductSearchReturnedNoResults} (ADR 0010).
+ */
+export type ProductSearchReturnedResults = DomainEvent<
+  'ProductSearchReturnedResults',
+  {
+    /** The words as typed (trimmed). */
+    readonly query: string;
+    /** NFKC, lowercase, single spaces: what analysts group by. */
+    readonly normalizedQuery: string;
+    readonly filters: SearchFilters;
+    /** ISO-8601 instant of the search. */
+    readonly occurredAt: string;
+    /** Products found, over every page (at least 1). */
+    readonly results: number;
+    /** The words actually searched when some were corrected; null when every word was searched as typed. */
+    readonly correctedQuery: string | null;
+  }
+>;
+
 /** Every event of a search stream. */
-export type SearchEvent = ProductSearchReturnedNoResults;
+export type SearchEvent = ProductSearchReturnedNoResults | ProductSearchReturnedResults;
 
 /**
  * The stream of one UTC day's searches, `search-<yyyy-mm-dd>`, for the ISO-8601 instant `occurredAt`:
