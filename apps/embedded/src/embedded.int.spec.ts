@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@tally/platform';
+import { type AppConfig, loadConfig } from '@tally/platform';
 import {
   authHeader,
   checkoutRequest,
@@ -12,6 +12,7 @@ import {
   TEST_AUTH_SECRET,
   waitUntil,
 } from '@tally/testing';
+import { SchemaScopedSqlClient } from '@tally/warehouse';
 import pino from 'pino';
 import { type EmbeddedTally, startEmbedded } from './embedded';
 
@@ -21,12 +22,13 @@ jest.setTimeout(120_000);
 
 describe('embedded checkout wiring', () => {
   let dataDir: string;
+  let config: AppConfig;
   let tally: EmbeddedTally;
   let shop: ShopClient;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tally-embedded-'));
-    const config = loadConfig({
+    config = loadConfig({
       TALLY_DATA_DIR: dataDir,
       TALLY_SEED: 'off',
       // Tokens the test mints (the shop keeper's admin token) verify with this secret.
@@ -76,6 +78,39 @@ describe('embedded checkout wiring', () => {
       const stock = await available(sku);
       return stock.reserved === 0 && stock.available === 3;
     });
+  });
+
+  it('keeps the warehouse current in its own schema of the embedded database', async () => {
+    const sku = `EMB-${randomUUID().slice(0, 8).toUpperCase()}`;
+    await shop.stockProduct(sku, 3, 2000);
+    const orderId = await shop.placeOrder(await shop.cart([{ sku, quantity: 1 }]));
+    await shop.waitForOrder(orderId, (view) => view.payment.status === 'captured');
+
+    // The projectors' warehouse shares PGlite's one connection, its schema first on the search path.
+    const warehouse = new SchemaScopedSqlClient(tally.infrastructure.sql, config.TALLY_WAREHOUSE_SCHEMA);
+    const kinds = async () =>
+      (
+        await warehouse.query<{ kind: string }>(
+          'SELECT kind FROM fact_payment WHERE order_id = $1 ORDER BY occurred_at, kind',
+          [orderId],
+        )
+      ).rows.map((row) => row.kind);
+    await waitUntil('the captured payment in the warehouse', async () =>
+      (await kinds()).includes('captured'),
+    );
+    const lines = await warehouse.query<{ sku: string; quantity: number; unit_price: string }>(
+      'SELECT sku, quantity, unit_price::text FROM fact_order_line WHERE order_id = $1',
+      [orderId],
+    );
+    expect(lines.rows).toEqual([{ sku, quantity: 1, unit_price: '2000' }]);
+    const listed = await httpRequest<{ items: { name: string; state: string }[] }>(
+      'GET',
+      `${tally.urls.projectors}/api/v1/projections`,
+      { headers: authHeader('admin') },
+    );
+    expect(listed.body.items).toContainEqual(
+      expect.objectContaining({ name: 'warehouse', state: 'running' }),
+    );
   });
 
   it('lists the checkout process manager, running, on the sagas app', async () => {

@@ -374,6 +374,7 @@ export function banner(tally: EmbeddedTally, config: AppConfig): string {
     `  query-api    ${urls['query-api']}/api/v1   docs: ${urls['query-api']}/api/docs`,
     `  projectors   ${urls.projectors}/api/v1/projections`,
     `  sagas        ${urls.sagas}/api/v1/process-managers`,
+    `  warehouse    SQL schema ${config.TALLY_WAREHOUSE_SCHEMA} in ${config.WAREHOUSE_URL ? 'WAREHOUSE_URL' : 'the same database'} (docs/warehouse.md)`,
     `  every app    /healthz  /readyz  /metrics`,
     `Try: curl -s '${urls['query-api']}/api/v1/products?q=lamp&pageSize=3'`,
     'Stop with Ctrl+C.',

@@ -8,6 +8,7 @@ import { createTestSchema, type TestSchema } from '@tally/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createProjectors, projectorsMigrations } from './projectors.app';
+import { dropTestWarehouse, testWarehouseEnv, type TestWarehouseEnv } from './warehouse/warehouse.test-env';
 
 // The projectors app with NATS_URL set (full mode): it relays the store to JetStream, under NATS_PREFIX. A
 // private nats-server per test, which it may kill and restart.
@@ -25,14 +26,21 @@ describe('projectors relay', () => {
   let db: TestSchema;
   let nats: NatsTestServer;
   let infrastructure: Infrastructure;
+  let warehouseEnv: TestWarehouseEnv;
   let app: NestFastifyApplication | undefined;
 
   beforeEach(async () => {
     nats = await startNatsTestServer();
     db = await createTestSchema('projectors_relay');
+    warehouseEnv = testWarehouseEnv(db.schema);
     const store = new PostgresEventStore(db.client, { pollIntervalMs: 100 });
     infrastructure = {
-      config: loadConfig({ DATABASE_URL: db.url, NATS_URL: nats.url, NATS_PREFIX: 'relaytest' }),
+      config: loadConfig({
+        DATABASE_URL: db.url,
+        NATS_URL: nats.url,
+        NATS_PREFIX: 'relaytest',
+        ...warehouseEnv,
+      }),
       sql: db.client,
       eventStore: store,
       logger: pino({ level: 'silent' }),
@@ -46,6 +54,7 @@ describe('projectors relay', () => {
     await app?.close();
     app = undefined;
     await infrastructure.close();
+    await dropTestWarehouse(db.url, warehouseEnv);
     await db.drop();
     await nats.stop();
   });

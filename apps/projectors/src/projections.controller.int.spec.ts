@@ -6,10 +6,12 @@ import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { type Infrastructure, loadConfig } from '@tally/platform';
 import { waitForProjections } from '@tally/read-models';
 import { authHeader, routesWithoutRoles, TEST_AUTH_SECRET } from '@tally/testing';
+import { WAREHOUSE_VIEWS } from '@tally/warehouse';
 import pino from 'pino';
 import { cartWithTwoMugs } from '../../../libs/read-models/src/testing/cart.fixtures';
 import { appendEvents } from '../../../libs/read-models/src/testing/read-models.harness';
 import { createProjectors, projectorsMigrations } from './projectors.app';
+import { RunningWarehouse } from './warehouse/running-warehouse';
 
 // The operators' projection endpoints through the in-process app, on in-memory PGlite as in embedded mode.
 jest.setTimeout(60_000);
@@ -151,5 +153,39 @@ describe('projections endpoints', () => {
         },
       ],
     });
+  });
+
+  it('rebuilds the warehouse in its schema of the shared PGlite database, views included', async () => {
+    const warehouse = app.get(RunningWarehouse).handle.sql;
+    const head = await store.headCheckpoint();
+    expect(await waitForProjections(warehouse, ['warehouse'], head, { timeoutMs: 10_000 })).toBe(true);
+    await warehouse.query(`UPDATE fact_cart_activity SET quantity = 99 WHERE cart_id = $1`, [cartId]);
+
+    expect((await inject('POST', '/api/v1/projections/warehouse/rebuild')).statusCode).toBe(202);
+    type Rebuild = { state: string; inThisProcess: boolean; eventsProcessed: number } | null;
+    const rebuildStatus = async () =>
+      (await inject('GET', '/api/v1/projections/warehouse')).json<{ rebuild: Rebuild }>().rebuild;
+    let rebuild = await rebuildStatus();
+    for (let polls = 0; polls < 500 && (rebuild?.state !== 'switched' || rebuild.inThisProcess); polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      rebuild = await rebuildStatus();
+    }
+    expect(rebuild).toMatchObject({ state: 'switched', eventsProcessed: 2 });
+
+    const { rows } = await warehouse.query<{ activity: string; quantity: number | null }>(
+      'SELECT activity, quantity FROM fact_cart_activity WHERE cart_id = $1 ORDER BY activity',
+      [cartId],
+    );
+    expect(rows).toEqual([
+      { activity: 'add', quantity: 2 },
+      { activity: 'open', quantity: null },
+    ]);
+    const views = await sql.query<{ viewname: string }>(
+      `SELECT viewname FROM pg_views WHERE schemaname = 'warehouse' ORDER BY viewname`,
+    );
+    expect(views.rows.map((view) => view.viewname)).toEqual([...WAREHOUSE_VIEWS].sort());
+    // The read models' rebuild bookkeeping stays apart from the warehouse's.
+    const mainRebuilds = await sql.query(`SELECT name FROM projection_rebuilds`);
+    expect(mainRebuilds.rows).toEqual([]);
   });
 });

@@ -7,19 +7,11 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
-import type { SqlClient } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
-import {
-  EVENT_STORE,
-  HttpProblem,
-  LOGGER,
-  type Logger,
-  METRICS_REGISTRY,
-  Roles,
-  SQL_CLIENT,
-} from '@tally/platform';
+import { EVENT_STORE, HttpProblem, LOGGER, type Logger, METRICS_REGISTRY, Roles } from '@tally/platform';
 import {
   type Projection,
+  type ProjectionCheckpointStatus,
   projectionCheckpoints,
   projectionRebuilds,
   RebuildInProgressError,
@@ -66,7 +58,8 @@ export interface RebuildInfo {
 
 /**
  * Operators' view of the projections: list and status, and a blue/green rebuild (run in the background
- * by this process) or a verification against the events, per projection.
+ * by this process) or a verification against the events, per projection. Each projection is read,
+ * rebuilt and verified in the database its tables are in (the warehouse may have its own).
  */
 @Controller('api/v1/projections')
 @Roles('admin')
@@ -74,13 +67,12 @@ export class ProjectionsController implements BeforeApplicationShutdown {
   private readonly jobs: RebuildJobs;
 
   constructor(
-    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(RunningProjections) private readonly projections: RunningProjections,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.jobs = new RebuildJobs(sql, store, logger);
+    this.jobs = new RebuildJobs(store, logger);
   }
 
   beforeApplicationShutdown(): Promise<void> {
@@ -97,7 +89,7 @@ export class ProjectionsController implements BeforeApplicationShutdown {
     this.projection(name);
     const info = (await this.infos()).find((item) => item.name === name);
     if (!info) throw projectionNotFound(name, []);
-    const row = (await projectionRebuilds(this.sql)).find((item) => item.name === name);
+    const row = (await projectionRebuilds(this.projections.sqlOf(name))).find((item) => item.name === name);
     const job = this.jobs.running(name);
     const progress = job?.progress;
     return {
@@ -125,7 +117,7 @@ export class ProjectionsController implements BeforeApplicationShutdown {
   @Post(':name/rebuild')
   @HttpCode(202)
   rebuild(@Param('name') name: string): { projection: string; state: 'running'; status: string } {
-    const job = this.jobs.start(this.projection(name));
+    const job = this.jobs.start(this.projection(name), this.projections.sqlOf(name));
     if (!job) throw rebuildRunning(name, 'rebuild');
     return { projection: name, state: 'running', status: `/api/v1/projections/${encodeURIComponent(name)}` };
   }
@@ -136,7 +128,7 @@ export class ProjectionsController implements BeforeApplicationShutdown {
   async verify(@Param('name') name: string): Promise<VerifyReport> {
     const projection = this.projection(name);
     try {
-      return await verifyProjection({ sql: this.sql, store: this.store, projection });
+      return await verifyProjection({ sql: this.projections.sqlOf(name), store: this.store, projection });
     } catch (error) {
       if (error instanceof RebuildInProgressError) throw rebuildRunning(name, 'verify');
       throw error;
@@ -153,7 +145,7 @@ export class ProjectionsController implements BeforeApplicationShutdown {
   }
 
   private async infos(): Promise<ProjectionInfo[]> {
-    const stored = new Map((await projectionCheckpoints(this.sql)).map((row) => [row.name, row]));
+    const stored = await this.storedCheckpoints();
     const status = new Map(this.projections.status().map((row) => [row.name, row]));
     // The runner measures lag for its gauges; reading them here keeps one definition of lag.
     const lagEvents = await this.gauge('tally_projection_lag_events');
@@ -173,6 +165,17 @@ export class ProjectionsController implements BeforeApplicationShutdown {
         ...(running?.lastError === undefined ? {} : { lastError: running.lastError }),
       };
     });
+  }
+
+  /** Each projection's stored checkpoint, from the database its runner writes it to. */
+  private async storedCheckpoints(): Promise<Map<string, ProjectionCheckpointStatus>> {
+    const stored = new Map<string, ProjectionCheckpointStatus>();
+    for (const group of this.projections.groups) {
+      const names = new Set(group.projections.map((p) => p.name));
+      for (const row of await projectionCheckpoints(group.sql))
+        if (names.has(row.name)) stored.set(row.name, row);
+    }
+    return stored;
   }
 
   private async gauge(name: string): Promise<Map<string, number>> {

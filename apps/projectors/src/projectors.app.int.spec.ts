@@ -64,6 +64,7 @@ describe('projectors', () => {
           { name: 'carts', state: 'running' },
           { name: 'orders', state: 'running' },
           { name: 'customers', state: 'running' },
+          { name: 'warehouse', state: 'running', lag: { events: 0, seconds: 0 }, poisonEvents: 0 },
         ],
       });
       // Operators' routes are for admins; health and metrics for anyone.
@@ -73,6 +74,12 @@ describe('projectors', () => {
       expect(routesWithoutRoles(app)).toEqual([]);
       const metrics = (await get('/metrics', {})).body;
       expect(metrics).toMatch(/tally_projection_lag_events\{[^}]*projection="carts"[^}]*\} 0/);
+      // The warehouse's runner is a second one, over the warehouse's client: one metric, both runners' values.
+      expect(metrics).toMatch(/tally_projection_lag_events\{[^}]*projection="warehouse"[^}]*\} 0/);
+      expect(metrics.match(/^# TYPE tally_projection_lag_events /gm)).toHaveLength(1);
+      expect(metrics).toMatch(
+        /tally_projection_poison_events_recorded\{[^}]*projection="warehouse"[^}]*\} 0/,
+      );
       expect(metrics).toMatch(/tally_projection_poison_events_recorded\{[^}]*projection="catalog"[^}]*\} 0/);
     } finally {
       await app.close();

@@ -10,7 +10,7 @@ import { auditMigrations } from '@tally/audit';
 import type { MigrationSet } from '@tally/database';
 import { messagingMigrations } from '@tally/messaging';
 import { createHttpApp, type Infrastructure, type ReadinessCheck } from '@tally/platform';
-import { projectionCheckpoints, readModelMigrations } from '@tally/read-models';
+import { allProjections, projectionCheckpoints, readModelMigrations } from '@tally/read-models';
 import { Gauge } from 'prom-client';
 import { AuditController } from './audit/audit.controller';
 import { AuditLifecycle } from './audit/audit.lifecycle';
@@ -19,10 +19,12 @@ import { RunningRelay } from './event-relay';
 import { ProjectionsController } from './projections.controller';
 import { ProjectorsLifecycle } from './projectors.lifecycle';
 import { RunningProjections } from './running-projections';
+import { RunningWarehouse, WarehouseLifecycle } from './warehouse/running-warehouse';
 
 /**
  * The projectors own the read-model tables and their checkpoints, the relay's checkpoint, and sign and
- * verify the log (the audit tables).
+ * verify the log (the audit tables). The warehouse migrates itself when opened (it may be in another
+ * database).
  */
 export const projectorsMigrations: readonly MigrationSet[] = [
   readModelMigrations,
@@ -53,17 +55,36 @@ class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
 }
 
 /**
- * Event store -> read models (DESIGN.md §6). Runs every projection in `allProjections` from its stored
- * checkpoint; `/readyz` fails while any is not subscribed; `/metrics` carries per-projection lag and
- * poison counts; `GET /api/v1/projections` lists them. With NATS_URL set it also relays every committed
- * event to NATS JetStream for the process managers (DESIGN.md §7), with `tally_relay_*` metrics and a
- * `relay` readiness check.
+ * Event store -> read models (DESIGN.md §6) and the analysts' warehouse (docs/warehouse.md). Runs every
+ * projection in `allProjections` from its stored checkpoint, and the warehouse projection over the
+ * warehouse's own client, which it opens (and migrates) first; sweeps abandoned carts into the warehouse
+ * every minute. `/readyz` fails while any projection is not subscribed; `/metrics` carries per-projection
+ * lag and poison counts; `GET /api/v1/projections` lists them. With NATS_URL set it also relays every
+ * committed event to NATS JetStream for the process managers (DESIGN.md §7), with `tally_relay_*` metrics
+ * and a `relay` readiness check.
  */
 export async function createProjectors(
   infrastructure: Infrastructure,
   options: ProjectorsOptions = {},
 ): Promise<NestFastifyApplication> {
-  const projections = new RunningProjections(infrastructure);
+  const warehouse = await RunningWarehouse.open(infrastructure);
+  try {
+    return await createProjectorsApp(infrastructure, warehouse, options);
+  } catch (error) {
+    await warehouse.handle.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function createProjectorsApp(
+  infrastructure: Infrastructure,
+  warehouse: RunningWarehouse,
+  options: ProjectorsOptions,
+): Promise<NestFastifyApplication> {
+  const projections = new RunningProjections(infrastructure, [
+    { sql: infrastructure.sql, projections: allProjections },
+    warehouse.group,
+  ]);
   const natsUrl = infrastructure.config.NATS_URL;
   const relay =
     options.relay !== false && natsUrl !== undefined ? new RunningRelay(infrastructure, natsUrl) : undefined;
@@ -78,6 +99,8 @@ export async function createProjectors(
       ProjectorsLifecycle,
       { provide: AuditScheduler, useValue: audit },
       AuditLifecycle,
+      { provide: RunningWarehouse, useValue: warehouse },
+      WarehouseLifecycle,
       ...(relay ? [{ provide: RunningRelay, useValue: relay }, RelayLifecycle] : []),
     ],
   })
@@ -98,8 +121,10 @@ export async function createProjectors(
         labelNames: ['projection'],
         registers: [registry],
         async collect() {
-          const rows = await projectionCheckpoints(infrastructure.sql).catch(() => undefined);
-          for (const row of rows ?? []) stored.set({ projection: row.name }, row.poisonEvents);
+          for (const group of projections.groups) {
+            const rows = await projectionCheckpoints(group.sql).catch(() => undefined);
+            for (const row of rows ?? []) stored.set({ projection: row.name }, row.poisonEvents);
+          }
         },
       });
     },

@@ -22,7 +22,6 @@ export class RebuildJobs {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly sql: SqlClient,
     private readonly store: EventStore,
     private readonly logger: Logger,
   ) {}
@@ -31,8 +30,11 @@ export class RebuildJobs {
     return this.jobs.get(name);
   }
 
-  /** Starts a rebuild of `projection` unless this process already runs one (then `undefined`). */
-  start(projection: Projection): RebuildJob | undefined {
+  /**
+   * Starts a rebuild of `projection` over `sql`, the client of the database its tables are in, unless this
+   * process already runs one (then `undefined`).
+   */
+  start(projection: Projection, sql: SqlClient): RebuildJob | undefined {
     if (this.jobs.has(projection.name)) return undefined;
     const job: { -readonly [K in keyof RebuildJob]: RebuildJob[K] } = {
       projection: projection.name,
@@ -40,7 +42,7 @@ export class RebuildJobs {
       done: Promise.resolve(),
     };
     job.done = rebuildProjection({
-      sql: this.sql,
+      sql,
       store: this.store,
       projection,
       logger: this.logger.child({ component: 'projection-rebuild' }),

@@ -8,7 +8,7 @@ import { stockProjection } from './stock/stock.projection';
 export * from './projection';
 export * from './projection-runner';
 export * from './consistency';
-export { readModelMigrations } from './read-models.migrations';
+export { projectionRunnerMigrations, readModelMigrations } from './read-models.migrations';
 export {
   copySchemaName,
   ProjectionNotRebuildableError,

@@ -8,8 +8,9 @@ import { stockMigrations } from './stock/stock.schema';
 /**
  * The runner's own tables. Checkpoints use the "C" collation so that SQL compares them like JavaScript
  * strings do (the event store port promises that order), whatever the database's default collation.
+ * Exported for other schemas whose projections run on a runner of their own (the warehouse).
  */
-const runnerMigrations: readonly Migration[] = [
+export const projectionRunnerMigrations: readonly Migration[] = [
   {
     id: '0001_projection_runner',
     sql: `
@@ -59,7 +60,7 @@ CREATE TABLE projection_rebuilds (
 export const readModelMigrations: MigrationSet = {
   module: 'read-models',
   migrations: [
-    ...runnerMigrations,
+    ...projectionRunnerMigrations,
     ...catalogMigrations,
     ...stockMigrations,
     ...cartsMigrations,

@@ -1,2 +1,7 @@
 export * from './warehouse.schema';
 export * from './warehouse.tokens';
+export * from './export';
+export * from './projection';
+export * from './runtime';
+export * from './views/warehouse.views';
+export * from './metrics/warehouse-metrics';

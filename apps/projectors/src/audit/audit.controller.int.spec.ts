@@ -14,11 +14,13 @@ import {
 } from '@tally/testing';
 import pino from 'pino';
 import { createProjectors, projectorsMigrations } from '../projectors.app';
+import { dropTestWarehouse, testWarehouseEnv, type TestWarehouseEnv } from '../warehouse/warehouse.test-env';
 import { AuditScheduler } from './audit-scheduler';
 
 // The projectors' audit endpoints and schedule over a real PostgreSQL schema.
 
 let schema: TestSchema;
+let warehouseEnv: TestWarehouseEnv;
 let store: PostgresEventStore;
 let logLines: string[];
 const stream = `order-${randomUUID()}`;
@@ -31,7 +33,12 @@ function infrastructureWith(env: Record<string, string>): Infrastructure {
     },
   });
   return {
-    config: loadConfig({ DATABASE_URL: schema.url, TALLY_AUTH_SECRET: TEST_AUTH_SECRET, ...env }),
+    config: loadConfig({
+      DATABASE_URL: schema.url,
+      TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
+      ...warehouseEnv,
+      ...env,
+    }),
     sql: schema.client,
     eventStore: store,
     logger: pino({ level: 'info' }, logStream),
@@ -45,6 +52,7 @@ const OFF = { TALLY_AUDIT_CHECKPOINT_SECONDS: '0', TALLY_AUDIT_VERIFY_SECONDS: '
 
 beforeEach(async () => {
   schema = await createTestSchema('audit_projectors', 4);
+  warehouseEnv = testWarehouseEnv(schema.schema);
   await migrate(schema.client, [eventStoreMigrations, ...projectorsMigrations]);
   store = new PostgresEventStore(schema.client);
   logLines = [];
@@ -63,6 +71,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await store.close();
+  await dropTestWarehouse(schema.url, warehouseEnv);
   await schema.drop();
 });
 

@@ -17,6 +17,21 @@ const url = (schemes: string[]) =>
       `must be a URL with scheme ${schemes.join(' or ')}`,
     );
 
+/**
+ * A PostgreSQL identifier Tally creates (schema, role): lower case, so it needs no quoting in analysts' SQL,
+ * and not `pg_`, which PostgreSQL reserves.
+ */
+const identifier = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(
+      /^[a-z_][a-z0-9_]{0,62}$/,
+      'must be lower-case letters, digits or _ (at most 63), not starting with a digit',
+    )
+    .refine((value) => !value.startsWith('pg_'), 'must not start with pg_ (reserved by PostgreSQL)')
+    .default(fallback);
+
 /** Every environment variable Tally reads. Unknown TALLY_* variables are rejected to catch typos. */
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -99,6 +114,24 @@ const configSchema = z.object({
   TALLY_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(3600),
   /** Seconds between scheduled full `audit verify` runs (projectors); 0 turns the schedule off. */
   TALLY_AUDIT_VERIFY_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
+  /** PostgreSQL database of the analysts' warehouse (docs/warehouse.md); default: the main database. */
+  WAREHOUSE_URL: url(['postgres', 'postgresql']).optional(),
+  /** Schema of the warehouse's tables and metric views, in the main database or in WAREHOUSE_URL's. */
+  TALLY_WAREHOUSE_SCHEMA: identifier('warehouse').refine(
+    (value) => value !== 'public',
+    'must not be public: the warehouse gets a schema of its own',
+  ),
+  /** A cart with items and no activity for this long counts as abandoned (1 minute to 30 days). */
+  TALLY_WAREHOUSE_CART_IDLE_MINUTES: z.coerce.number().int().min(1).max(43_200).default(60),
+  /**
+   * Key of the customer pseudonyms in the warehouse (HMAC-SHA256 of the customer id). Default: derived
+   * from the auth secret. Changing it changes every customer key, so set it once and keep it.
+   */
+  TALLY_WAREHOUSE_PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The read-only database role for analysts, created by the warehouse migrations. */
+  TALLY_ANALYST_DB_ROLE: identifier('tally_analyst'),
+  /** The analyst role's password; without it the role cannot log in (NOLOGIN). */
+  TALLY_ANALYST_DB_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 });
 
 // Shape only; libs/audit reads the key. A bad key stops the process at start, not at the first checkpoint.

@@ -99,3 +99,46 @@ describe('audit settings', () => {
     }
   });
 });
+
+describe('warehouse settings', () => {
+  it('keeps the warehouse in the main database, schema warehouse, with a NOLOGIN analyst role by default', () => {
+    const config = loadConfig({});
+    expect(config.WAREHOUSE_URL).toBeUndefined();
+    expect(config.TALLY_WAREHOUSE_SCHEMA).toBe('warehouse');
+    expect(config.TALLY_WAREHOUSE_CART_IDLE_MINUTES).toBe(60);
+    expect(config.TALLY_WAREHOUSE_PSEUDONYM_KEY).toBeUndefined();
+    expect(config.TALLY_ANALYST_DB_ROLE).toBe('tally_analyst');
+    expect(config.TALLY_ANALYST_DB_PASSWORD).toBeUndefined();
+  });
+
+  it('accepts a separate warehouse database and plain lower-case names', () => {
+    const config = loadConfig({
+      WAREHOUSE_URL: 'postgres://u@warehouse:5432/analytics',
+      TALLY_WAREHOUSE_SCHEMA: 'bi_2030',
+      TALLY_ANALYST_DB_ROLE: 'bi_reader',
+      TALLY_WAREHOUSE_CART_IDLE_MINUTES: '30',
+    });
+    expect(config).toMatchObject({
+      WAREHOUSE_URL: 'postgres://u@warehouse:5432/analytics',
+      TALLY_WAREHOUSE_SCHEMA: 'bi_2030',
+      TALLY_ANALYST_DB_ROLE: 'bi_reader',
+      TALLY_WAREHOUSE_CART_IDLE_MINUTES: 30,
+    });
+  });
+
+  it.each([
+    ['WAREHOUSE_URL', 'mysql://u@db/x'],
+    ['TALLY_WAREHOUSE_SCHEMA', 'Warehouse'],
+    ['TALLY_WAREHOUSE_SCHEMA', 'wh; DROP TABLE events'],
+    ['TALLY_WAREHOUSE_SCHEMA', 'public'],
+    ['TALLY_WAREHOUSE_SCHEMA', 'pg_warehouse'],
+    ['TALLY_ANALYST_DB_ROLE', '1analyst'],
+    ['TALLY_ANALYST_DB_ROLE', 'analyst"role'],
+    ['TALLY_ANALYST_DB_PASSWORD', 'short'],
+    ['TALLY_WAREHOUSE_PSEUDONYM_KEY', 'too-short'],
+    ['TALLY_WAREHOUSE_CART_IDLE_MINUTES', '0'],
+    ['TALLY_WAREHOUSE_CART_IDLE_MINUTES', '2.5'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+});

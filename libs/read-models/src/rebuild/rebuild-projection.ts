@@ -84,7 +84,8 @@ export interface ProjectionRebuildStatus {
  * live copy keeps serving and its runner keeps applying new events; once the copy has caught up with the
  * head, one transaction locks the live checkpoint row (the runner's next batch waits), applies to the copy
  * whatever the live runner had already applied beyond it, swaps the tables (`ALTER TABLE … SET SCHEMA`:
- * indexes and constraints move with them), and moves the live checkpoint to the copy's. Readers wait only
+ * indexes and constraints move with them; views over them are re-created, see
+ * `ProjectionStorage.afterSwitch`), and moves the live checkpoint to the copy's. Readers wait only
  * for the swap itself, and never longer than the lock timeout: past it the switch is tried again.
  *
  * Progress goes to `projection_rebuilds` in the same transaction as each batch, so a rebuild that was
@@ -293,12 +294,21 @@ async function switchTables(
   }
   await tx.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(retired)} CASCADE`);
   await tx.query(`CREATE SCHEMA ${quoteIdentifier(retired)}`);
+  // Views stay bound to the tables they were created on, which are about to retire: drop them here and
+  // create them again over the new tables below. Whatever else depends on them goes too (CASCADE), as
+  // whatever depends on the retired tables goes with their schema.
+  const afterSwitch = projection.storage?.afterSwitch;
+  for (const view of [...(afterSwitch?.dropViews ?? [])].reverse()) {
+    await tx.query(`DROP VIEW IF EXISTS ${liveQ}.${quoteIdentifier(view)} CASCADE`);
+  }
   for (const table of existing) {
     await tx.query(`ALTER TABLE ${liveQ}.${quoteIdentifier(table)} SET SCHEMA ${quoteIdentifier(retired)}`);
   }
   for (const table of input.tables) {
     await tx.query(`ALTER TABLE ${quoteIdentifier(copy)}.${quoteIdentifier(table)} SET SCHEMA ${liveQ}`);
   }
+  // The search path still puts the live schema first: what `recreate` creates unqualified lands there.
+  await afterSwitch?.recreate(tx);
   await tx.query(
     `UPDATE ${liveQ}.projection_checkpoints SET checkpoint = $2, events_processed = $3, updated_at = now()
      WHERE name = $1`,

@@ -1,0 +1,4 @@
+export * from './open-warehouse';
+export * from './analyst-role';
+export * from './schema-scoped-sql-client';
+export * from './warehouse-settings';
