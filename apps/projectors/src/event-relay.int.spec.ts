@@ -4,11 +4,10 @@ import { migrate } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore, uuidv7 } from '@tally/event-store';
 import { startNatsTestServer, type NatsTestServer } from '@tally/messaging';
 import { type Infrastructure, loadConfig } from '@tally/platform';
-import { createTestSchema, type TestSchema } from '@tally/testing';
+import { createTestSchema, type TestSchema, type TestWarehouse, testWarehouse } from '@tally/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createProjectors, projectorsMigrations } from './projectors.app';
-import { dropTestWarehouse, testWarehouseEnv, type TestWarehouseEnv } from './warehouse/warehouse.test-env';
 
 // The projectors app with NATS_URL set (full mode): it relays the store to JetStream, under NATS_PREFIX. A
 // private nats-server per test, which it may kill and restart.
@@ -26,20 +25,20 @@ describe('projectors relay', () => {
   let db: TestSchema;
   let nats: NatsTestServer;
   let infrastructure: Infrastructure;
-  let warehouseEnv: TestWarehouseEnv;
+  let warehouse: TestWarehouse;
   let app: NestFastifyApplication | undefined;
 
   beforeEach(async () => {
     nats = await startNatsTestServer();
     db = await createTestSchema('projectors_relay');
-    warehouseEnv = testWarehouseEnv(db.schema);
+    warehouse = testWarehouse(db.schema, db.url);
     const store = new PostgresEventStore(db.client, { pollIntervalMs: 100 });
     infrastructure = {
       config: loadConfig({
         DATABASE_URL: db.url,
         NATS_URL: nats.url,
         NATS_PREFIX: 'relaytest',
-        ...warehouseEnv,
+        ...warehouse.settings,
       }),
       sql: db.client,
       eventStore: store,
@@ -54,7 +53,7 @@ describe('projectors relay', () => {
     await app?.close();
     app = undefined;
     await infrastructure.close();
-    await dropTestWarehouse(db.url, warehouseEnv);
+    await warehouse.drop();
     await db.drop();
     await nats.stop();
   });

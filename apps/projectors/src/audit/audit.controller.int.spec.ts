@@ -11,16 +11,17 @@ import {
   TEST_AUTH_SECRET,
   type TestSchema,
   testEvent,
+  type TestWarehouse,
+  testWarehouse,
 } from '@tally/testing';
 import pino from 'pino';
 import { createProjectors, projectorsMigrations } from '../projectors.app';
-import { dropTestWarehouse, testWarehouseEnv, type TestWarehouseEnv } from '../warehouse/warehouse.test-env';
 import { AuditScheduler } from './audit-scheduler';
 
 // The projectors' audit endpoints and schedule over a real PostgreSQL schema.
 
 let schema: TestSchema;
-let warehouseEnv: TestWarehouseEnv;
+let warehouse: TestWarehouse;
 let store: PostgresEventStore;
 let logLines: string[];
 const stream = `order-${randomUUID()}`;
@@ -36,7 +37,7 @@ function infrastructureWith(env: Record<string, string>): Infrastructure {
     config: loadConfig({
       DATABASE_URL: schema.url,
       TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
-      ...warehouseEnv,
+      ...warehouse.settings,
       ...env,
     }),
     sql: schema.client,
@@ -52,7 +53,7 @@ const OFF = { TALLY_AUDIT_CHECKPOINT_SECONDS: '0', TALLY_AUDIT_VERIFY_SECONDS: '
 
 beforeEach(async () => {
   schema = await createTestSchema('audit_projectors', 4);
-  warehouseEnv = testWarehouseEnv(schema.schema);
+  warehouse = testWarehouse(schema.schema, schema.url);
   await migrate(schema.client, [eventStoreMigrations, ...projectorsMigrations]);
   store = new PostgresEventStore(schema.client);
   logLines = [];
@@ -71,7 +72,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await store.close();
-  await dropTestWarehouse(schema.url, warehouseEnv);
+  await warehouse.drop();
   await schema.drop();
 });
 

@@ -29,6 +29,7 @@ export class RunningWarehouse {
       store: infrastructure.eventStore,
       projection,
       idleMinutes: infrastructure.config.TALLY_WAREHOUSE_CART_IDLE_MINUTES,
+      intervalMs: infrastructure.config.TALLY_WAREHOUSE_SWEEP_SECONDS * 1000,
       logger: infrastructure.logger.child({ component: 'warehouse' }),
     });
   }

@@ -5,7 +5,14 @@ import { cartStreamId, productStreamId } from '@tally/domain';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { type AppConfig, type Infrastructure, loadConfig } from '@tally/platform';
 import { waitForProjections } from '@tally/read-models';
-import { authHeader, createTestSchema, TEST_AUTH_SECRET, type TestSchema } from '@tally/testing';
+import {
+  authHeader,
+  createTestSchema,
+  TEST_AUTH_SECRET,
+  type TestSchema,
+  type TestWarehouse,
+  testWarehouse,
+} from '@tally/testing';
 import { WAREHOUSE_VIEWS } from '@tally/warehouse';
 import pino from 'pino';
 import { cartWithTwoMugs } from '../../../../libs/read-models/src/testing/cart.fixtures';
@@ -13,7 +20,6 @@ import { appendEvents } from '../../../../libs/read-models/src/testing/read-mode
 import { createProjectors, projectorsMigrations } from '../projectors.app';
 import { AbandonedCartSweeper } from './abandoned-cart-sweeper';
 import { RunningWarehouse } from './running-warehouse';
-import { dropTestWarehouse, testWarehouseEnv } from './warehouse.test-env';
 
 // The projectors app on PostgreSQL, in a test schema, with the warehouse in a schema of its own.
 jest.setTimeout(60_000);
@@ -23,6 +29,7 @@ const OCCURRED_AT = '2030-01-02T03:04:05.000Z';
 
 describe('projectors and the warehouse', () => {
   let db: TestSchema;
+  let testWh: TestWarehouse;
   let config: AppConfig;
   let store: PostgresEventStore;
   let app: NestFastifyApplication;
@@ -58,12 +65,13 @@ describe('projectors and the warehouse', () => {
 
   beforeEach(async () => {
     db = await createTestSchema('projectors_wh', 4);
+    testWh = testWarehouse(db.schema, db.url);
     await migrate(db.client, [eventStoreMigrations, ...projectorsMigrations]);
     store = new PostgresEventStore(db.client);
     config = loadConfig({
       DATABASE_URL: db.url,
       TALLY_AUTH_SECRET: TEST_AUTH_SECRET,
-      ...testWarehouseEnv(db.schema),
+      ...testWh.settings,
       TALLY_AUDIT_CHECKPOINT_SECONDS: '0',
       TALLY_AUDIT_VERIFY_SECONDS: '0',
     });
@@ -86,7 +94,7 @@ describe('projectors and the warehouse', () => {
   afterEach(async () => {
     await app.close();
     await store.close();
-    await dropTestWarehouse(db.url, config);
+    await testWh.drop();
     await db.drop();
   });
 

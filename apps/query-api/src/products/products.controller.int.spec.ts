@@ -12,7 +12,14 @@ import {
 } from '@tally/event-store';
 import { loadConfig, type ProblemDetails } from '@tally/platform';
 import { catalogProjection, ProjectionRunner, stockProjection } from '@tally/read-models';
-import { authHeader, createTestSchema, TEST_AUTH_SECRET, uniqueName } from '@tally/testing';
+import {
+  authHeader,
+  createTestSchema,
+  TEST_AUTH_SECRET,
+  type TestWarehouse,
+  testWarehouse,
+  uniqueName,
+} from '@tally/testing';
 import pino from 'pino';
 import { categoryListSchema } from '../categories/categories.schemas';
 import { createQueryApi, queryApiMigrations } from '../query-api.app';
@@ -81,11 +88,13 @@ describe.each(BACKENDS)('query-api products and categories on $name', (backend) 
   let runner: ProjectionRunner;
   let app: NestFastifyApplication;
   let token: Checkpoint;
+  // A warehouse schema and analyst role of this test's own: query-api opens the warehouse at start.
+  let warehouse: TestWarehouse;
   const sku = { runners: `RUN-${uuidv7().slice(-8)}`, draft: `DRAFT-${uuidv7().slice(-8)}` };
 
   const startApp = async (eventStore: EventStore) => {
     app = await createQueryApi({
-      config: loadConfig({}),
+      config: loadConfig({ ...warehouse.settings }),
       sql: db.client,
       eventStore,
       logger: pino({ level: 'silent' }),
@@ -100,6 +109,7 @@ describe.each(BACKENDS)('query-api products and categories on $name', (backend) 
   afterAll(() => backend.tearDown());
   beforeEach(async () => {
     db = await backend.open();
+    warehouse = testWarehouse(uniqueName('query_products'));
     await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
     store = new PostgresEventStore(db.client);
     runner = new ProjectionRunner({
@@ -151,6 +161,7 @@ describe.each(BACKENDS)('query-api products and categories on $name', (backend) 
     await app.close();
     await runner.stop();
     await store.close();
+    await warehouse.drop();
     await db.drop();
   });
 

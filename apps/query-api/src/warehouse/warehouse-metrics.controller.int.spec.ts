@@ -1,6 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { migrate, PgSqlClient, quoteIdentifier } from '@tally/database';
+import { migrate, PgSqlClient } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { type AppConfig, loadConfig, type ProblemDetails } from '@tally/platform';
 import {
@@ -9,6 +9,8 @@ import {
   routesWithoutRoles,
   TEST_AUTH_SECRET,
   type TestSchema,
+  type TestWarehouse,
+  testWarehouse,
 } from '@tally/testing';
 import { readMetric, WAREHOUSE_METRICS } from '@tally/warehouse';
 import pino from 'pino';
@@ -34,15 +36,16 @@ describe('query-api warehouse metrics', () => {
   let store: PostgresEventStore;
   let app: NestFastifyApplication;
   let warehouse: PgSqlClient;
+  let testWh: TestWarehouse;
 
   beforeAll(async () => {
     db = await createTestSchema('query_warehouse', 2);
+    testWh = testWarehouse(db.schema, db.url);
     await migrate(db.client, [eventStoreMigrations, ...queryApiMigrations]);
     config = loadConfig({
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '2',
-      TALLY_WAREHOUSE_SCHEMA: `${db.schema}_wh`,
-      TALLY_ANALYST_DB_ROLE: `analyst_${randomBytes(5).toString('hex')}`,
+      ...testWh.settings,
     });
     store = new PostgresEventStore(db.client);
     app = await createQueryApi({
@@ -68,14 +71,7 @@ describe('query-api warehouse metrics', () => {
     await app.close();
     await warehouse.close();
     await store.close();
-    const admin = new PgSqlClient({ connectionString: db.url, maxConnections: 1 });
-    try {
-      await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(config.TALLY_WAREHOUSE_SCHEMA)} CASCADE`);
-      await admin.exec(`DROP OWNED BY ${quoteIdentifier(config.TALLY_ANALYST_DB_ROLE)}`);
-      await admin.exec(`DROP ROLE IF EXISTS ${quoteIdentifier(config.TALLY_ANALYST_DB_ROLE)}`);
-    } finally {
-      await admin.close();
-    }
+    await testWh.drop();
     await db.drop();
   });
 
