@@ -31,12 +31,13 @@ const JOURNEY_TIMEOUT_MS = 420_000;
 /** The warehouse's schema in its database (TALLY_WAREHOUSE_SCHEMA's default). */
 const WAREHOUSE_SCHEMA = 'warehouse';
 /**
- * A cart left alone this long is abandoned; the shortest idle time there is, so that the projectors' sweep
- * (every minute) marks the test's cart within a couple of minutes.
+ * A cart left alone this long is abandoned: the shortest idle time there is, with a sweep every
+ * {@link SWEEP_SECONDS}, so that the projectors mark the test's cart soon after the minute.
  */
 const CART_IDLE_MINUTES = 1;
-/** How long the test waits for the sweep to abandon its idle cart: the idle time plus two sweeps, and slack. */
-const ABANDONMENT_WAIT_MS = 240_000;
+const SWEEP_SECONDS = 2;
+/** How long the test waits for the sweep to abandon its idle cart: the idle time plus sweeps, and slack. */
+const ABANDONMENT_WAIT_MS = 180_000;
 
 interface Started {
   readonly shop: ShopUnderTest;
@@ -63,6 +64,7 @@ function shopWithWarehouseForThisFile(): Started {
     started.shop = await startShop({
       WAREHOUSE_URL: url,
       TALLY_WAREHOUSE_CART_IDLE_MINUTES: String(CART_IDLE_MINUTES),
+      TALLY_WAREHOUSE_SWEEP_SECONDS: String(SWEEP_SECONDS),
     });
     started.warehouse = new PgSqlClient({
       connectionString: url,
@@ -253,7 +255,7 @@ async function waitForWarehouse(activity: Activity): Promise<void> {
     250,
   );
   await waitUntil(
-    `the idle cart to be abandoned (idle time ${CART_IDLE_MINUTES} min, swept every minute)`,
+    `the idle cart to be abandoned (idle time ${CART_IDLE_MINUTES} min, swept every ${SWEEP_SECONDS} s)`,
     async () =>
       (await count(
         `SELECT count(*)::text AS n FROM fact_cart_activity WHERE activity = 'abandon' AND cart_id = $1`,

@@ -123,6 +123,8 @@ const configSchema = z.object({
   ),
   /** A cart with items and no activity for this long counts as abandoned (1 minute to 30 days). */
   TALLY_WAREHOUSE_CART_IDLE_MINUTES: z.coerce.number().int().min(1).max(43_200).default(60),
+  /** Seconds between the projectors' sweeps for carts that went idle without a later event. */
+  TALLY_WAREHOUSE_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /**
    * Key of the customer pseudonyms in the warehouse (HMAC-SHA256 of the customer id). Default: derived
    * from the auth secret. Changing it changes every customer key, so set it once and keep it.

@@ -106,6 +106,7 @@ describe('warehouse settings', () => {
     expect(config.WAREHOUSE_URL).toBeUndefined();
     expect(config.TALLY_WAREHOUSE_SCHEMA).toBe('warehouse');
     expect(config.TALLY_WAREHOUSE_CART_IDLE_MINUTES).toBe(60);
+    expect(config.TALLY_WAREHOUSE_SWEEP_SECONDS).toBe(60);
     expect(config.TALLY_WAREHOUSE_PSEUDONYM_KEY).toBeUndefined();
     expect(config.TALLY_ANALYST_DB_ROLE).toBe('tally_analyst');
     expect(config.TALLY_ANALYST_DB_PASSWORD).toBeUndefined();
@@ -138,6 +139,8 @@ describe('warehouse settings', () => {
     ['TALLY_WAREHOUSE_PSEUDONYM_KEY', 'too-short'],
     ['TALLY_WAREHOUSE_CART_IDLE_MINUTES', '0'],
     ['TALLY_WAREHOUSE_CART_IDLE_MINUTES', '2.5'],
+    ['TALLY_WAREHOUSE_SWEEP_SECONDS', '0'],
+    ['TALLY_WAREHOUSE_SWEEP_SECONDS', '3601'],
   ])('rejects %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
   });
