@@ -13,12 +13,14 @@ import type { Browser, Page } from 'playwright-core';
 import { PgSqlClient } from '@tally/database';
 import { checkoutRequest, createTestDatabase, ShopClient, waitUntil } from '@tally/testing';
 import {
-  ADMIN,
   describeViolations,
   freshEmail,
   launchChromium,
+  newAccountWithRole,
   PRODUCTS,
   seriousAxeViolations,
+  signIn,
+  signUpCustomer,
   startShop,
   type ShopUnderTest,
   withSession,
@@ -26,7 +28,6 @@ import {
 import { addDays, formatCount, formatRate, FUNNEL_STEP_LABELS, utcDay } from '../lib/analytics-params';
 import { formatMoney } from '../lib/format';
 
-const PASSWORD = 'Ledger-Keeper-77-Quill';
 const JOURNEY_TIMEOUT_MS = 420_000;
 /** The warehouse's schema in its database (TALLY_WAREHOUSE_SCHEMA's default). */
 const WAREHOUSE_SCHEMA = 'warehouse';
@@ -97,60 +98,6 @@ function shopWithWarehouseForThisFile(): Started {
 }
 
 const env = shopWithWarehouseForThisFile();
-
-/** A POST or PUT to command-api as JSON; fails the test, with the API's answer, unless it is `expected`. */
-async function command<T>(
-  method: 'POST' | 'PUT',
-  path: string,
-  body: unknown,
-  expected: number,
-  accessToken?: string,
-): Promise<T> {
-  const response = await fetch(`${env.shop.tally.commandApi}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== expected)
-    throw new Error(`${method} ${path}: expected ${expected}, got ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/**
- * A new account, given the analyst role by the admin (`PUT /api/v1/customers/{id}/role`, the admin's own
- * token). The role counts from the account's next sign-in, which the browser then does.
- */
-async function newAnalyst(): Promise<string> {
-  const email = freshEmail('analyst');
-  const account = await command<{ customerId: string }>(
-    'POST',
-    '/api/v1/auth/sign-up',
-    { email, password: PASSWORD, name: 'Florence Analyst' },
-    201,
-  );
-  const admin = await command<{ accessToken: string }>('POST', '/api/v1/auth/sign-in', ADMIN, 200);
-  const changed = await command<{ role: string }>(
-    'PUT',
-    `/api/v1/customers/${account.customerId}/role`,
-    { role: 'analyst' },
-    200,
-    admin.accessToken,
-  );
-  expect(changed.role).toBe('analyst');
-  return email;
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto('/account/sign-in');
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('link', { name: 'Account', exact: true }).waitFor();
-}
 
 /** What the test did, so that it can wait until the warehouse has all of it. */
 interface Activity {
@@ -463,7 +410,7 @@ describe('an analyst in the browser', () => {
     "reads the shop's revenue, funnel, abandonment, top products and zero-result searches as the views have them",
     async () => {
       await withSession(env.browser, env.shop, async (session) => {
-        const email = await newAnalyst();
+        const email = await newAccountWithRole(env.shop, 'analyst', 'Florence Analyst');
         const activity = await generateActivity();
         await waitForWarehouse(activity);
 
@@ -518,12 +465,7 @@ describe('an analyst in the browser', () => {
   it('refuses the analytics page to a customer and sends a guest to sign in', async () => {
     await withSession(env.browser, env.shop, async (session) => {
       const customer = await session.newPage();
-      await customer.goto('/account/sign-up');
-      await customer.getByLabel('Name', { exact: true }).fill('Curious Customer');
-      await customer.getByLabel('Email', { exact: true }).fill(freshEmail('curious-customer'));
-      await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await customer.getByRole('button', { name: 'Create account' }).click();
-      await customer.getByRole('link', { name: 'Account', exact: true }).waitFor();
+      await signUpCustomer(customer, freshEmail('curious-customer'));
       await expect(customer.getByRole('link', { name: 'Analytics', exact: true }).count()).resolves.toBe(0);
 
       await customer.goto('/analytics');

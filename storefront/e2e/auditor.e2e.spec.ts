@@ -7,85 +7,23 @@
  */
 import type { Page } from 'playwright-core';
 import {
-  ADMIN,
   addToCart,
   CARDS,
   describeViolations,
   fillCheckout,
   freshEmail,
+  newAccountWithRole,
   PRODUCTS,
   seriousAxeViolations,
   shopAndBrowserForThisFile,
-  type ShopUnderTest,
+  signIn,
+  signUpCustomer,
   withSession,
 } from './browser';
 
-const PASSWORD = 'Ledger-Keeper-77-Quill';
 const JOURNEY_TIMEOUT_MS = 300_000;
 
 const env = shopAndBrowserForThisFile();
-
-/** A POST or PUT to command-api as JSON; fails the test, with the API's answer, unless it is `expected`. */
-async function command<T>(
-  shop: ShopUnderTest,
-  method: 'POST' | 'PUT',
-  path: string,
-  body: unknown,
-  expected: number,
-  accessToken?: string,
-): Promise<T> {
-  const response = await fetch(`${shop.tally.commandApi}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== expected)
-    throw new Error(`${method} ${path}: expected ${expected}, got ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-interface OpenedSession {
-  readonly customerId: string;
-  readonly accessToken: string;
-}
-
-/**
- * A new account, given the auditor role by the admin (`PUT /api/v1/customers/{id}/role`, the admin's own
- * token). The role counts from the account's next sign-in, which the browser then does.
- */
-async function newAuditor(shop: ShopUnderTest): Promise<{ readonly email: string }> {
-  const email = freshEmail('auditor');
-  const account = await command<OpenedSession>(
-    shop,
-    'POST',
-    '/api/v1/auth/sign-up',
-    { email, password: PASSWORD, name: 'Grace Auditor' },
-    201,
-  );
-  const admin = await command<OpenedSession>(shop, 'POST', '/api/v1/auth/sign-in', ADMIN, 200);
-  const changed = await command<{ role: string }>(
-    shop,
-    'PUT',
-    `/api/v1/customers/${account.customerId}/role`,
-    { role: 'auditor' },
-    200,
-    admin.accessToken,
-  );
-  expect(changed.role).toBe('auditor');
-  return { email };
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto('/account/sign-in');
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('link', { name: 'Account', exact: true }).waitFor();
-}
 
 /** A guest buys the teapot with the test Visa and waits until the order is confirmed; returns its id. */
 async function guestCheckout(page: Page): Promise<string> {
@@ -120,7 +58,7 @@ describe('an auditor in the browser', () => {
     "follows a guest's checkout through its events, its state as of version 1 and the log's integrity",
     async () => {
       await withSession(env.browser, env.shop, async (session) => {
-        const { email } = await newAuditor(env.shop);
+        const email = await newAccountWithRole(env.shop, 'auditor', 'Grace Auditor');
 
         const guest = await session.newPage();
         const orderId = await guestCheckout(guest);
@@ -226,12 +164,7 @@ describe('an auditor in the browser', () => {
     await withSession(env.browser, env.shop, async (session) => {
       const customer = await session.newPage();
       const email = freshEmail('curious-customer');
-      await customer.goto('/account/sign-up');
-      await customer.getByLabel('Name', { exact: true }).fill('Curious Customer');
-      await customer.getByLabel('Email', { exact: true }).fill(email);
-      await customer.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await customer.getByRole('button', { name: 'Create account' }).click();
-      await customer.getByRole('link', { name: 'Account', exact: true }).waitFor();
+      await signUpCustomer(customer, email);
       await expect(customer.getByRole('link', { name: 'Audit', exact: true }).count()).resolves.toBe(0);
 
       for (const path of ['/audit?type=OrderPlaced', '/audit/integrity']) {

@@ -452,6 +452,87 @@ export async function cartCount(page: Page): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
+/** The password of the accounts a spec signs up (staff it promotes, customers it turns away). */
+export const ACCOUNT_PASSWORD = 'Ledger-Keeper-77-Quill';
+
+/** A POST or PUT to command-api as JSON; fails the test, with the API's answer, unless it is `expected`. */
+export async function commandApiJson<T>(
+  shop: ShopUnderTest,
+  method: 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  expected: number,
+  accessToken?: string,
+): Promise<T> {
+  const response = await fetch(`${shop.tally.commandApi}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== expected)
+    throw new Error(`${method} ${path}: expected ${expected}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * A new account named `name`, given `role` by the admin (`PUT /api/v1/customers/{id}/role`, the admin's own
+ * token); returns its email. The role counts from the account's next sign-in, which the browser then does.
+ */
+export async function newAccountWithRole(
+  shop: ShopUnderTest,
+  role: 'analyst' | 'auditor',
+  name: string,
+): Promise<string> {
+  const email = freshEmail(role);
+  const account = await commandApiJson<{ customerId: string }>(
+    shop,
+    'POST',
+    '/api/v1/auth/sign-up',
+    { email, password: ACCOUNT_PASSWORD, name },
+    201,
+  );
+  const admin = await commandApiJson<{ accessToken: string }>(
+    shop,
+    'POST',
+    '/api/v1/auth/sign-in',
+    ADMIN,
+    200,
+  );
+  const changed = await commandApiJson<{ role: string }>(
+    shop,
+    'PUT',
+    `/api/v1/customers/${account.customerId}/role`,
+    { role },
+    200,
+    admin.accessToken,
+  );
+  expect(changed.role).toBe(role);
+  return email;
+}
+
+/** Signs in on the storefront as `email` (with {@link ACCOUNT_PASSWORD}) and waits for the account link. */
+export async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto('/account/sign-in');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('link', { name: 'Account', exact: true }).waitFor();
+}
+
+/** Signs up on the storefront as "Curious Customer" with `email`, and waits for the account link. */
+export async function signUpCustomer(page: Page, email: string): Promise<void> {
+  await page.goto('/account/sign-up');
+  await page.getByLabel('Name', { exact: true }).fill('Curious Customer');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(ACCOUNT_PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('link', { name: 'Account', exact: true }).waitFor();
+}
+
 /** The Tally and the chromium a spec file shares: started before its first test, stopped after its last. */
 export interface ShopAndBrowser {
   readonly shop: ShopUnderTest;

@@ -1,6 +1,12 @@
 import { Writable } from 'node:stream';
 import type { Checkpoint, PostgresEventStore } from '@tally/event-store';
-import { createTestSchema, TEST_AUTH_SECRET, type TestSchema } from '@tally/testing';
+import {
+  createTestSchema,
+  TEST_AUTH_SECRET,
+  type TestSchema,
+  type TestWarehouse,
+  testWarehouse,
+} from '@tally/testing';
 import { runCli } from '../src/main';
 
 /** What one run of the CLI printed, and how it exited. */
@@ -52,6 +58,17 @@ export async function createCliSchema(prefix: string, maxConnections?: number): 
       await schema.drop();
     },
   };
+}
+
+/**
+ * A warehouse of the test's own (a schema and an analyst role, see `testWarehouse`) in the main database of
+ * `db`, set in the environment the CLI reads; `db.drop()` puts the environment back, `drop()` the warehouse.
+ */
+export function useCliWarehouse(db: TestSchema): TestWarehouse {
+  const warehouse = testWarehouse(db.schema, db.url);
+  Object.assign(process.env, warehouse.settings);
+  delete process.env.WAREHOUSE_URL;
+  return warehouse;
 }
 
 /**

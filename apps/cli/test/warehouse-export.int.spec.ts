@@ -1,15 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { PgSqlClient, quoteIdentifier, type SqlClient } from '@tally/database';
+import type { SqlClient } from '@tally/database';
 import { createLogger, loadConfig } from '@tally/platform';
-import type { TestSchema } from '@tally/testing';
+import type { TestSchema, TestWarehouse } from '@tally/testing';
 import { openWarehouse } from '@tally/warehouse';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { runCli } from '../src/main';
-import { createCliSchema, runTally } from './cli.harness';
+import { createCliSchema, runTally, useCliWarehouse } from './cli.harness';
 
 /** An RFC 4180 parser, enough to read an export back: quoted fields may hold `"`, `,`, CR and LF. */
 function parseCsv(text: string): string[][] {
@@ -81,12 +81,18 @@ const FROM = '2026-03-02';
 const TO = '2026-03-03';
 const AWKWARD = 'card said "no", twice\nthen hung up';
 
+/** `warehouse export` of all of fact_payment as Parquet, to stdout. */
+const PARQUET_EXPORT = ['warehouse', 'export', '--table', 'fact_payment', '--format', 'parquet'];
+
+/** `warehouse export` of `table` over the days FROM to TO as `format`, with any further flags. */
+const exportRange = (table: string, format: 'csv' | 'parquet', ...flags: string[]) =>
+  runTally('warehouse', 'export', '--table', table, '--from', FROM, '--to', TO, '--format', format, ...flags);
+
 describe('warehouse export', () => {
   let schema: TestSchema;
+  let testWh: TestWarehouse;
   let warehouse: SqlClient;
   let closeWarehouse: (() => Promise<void>) | undefined;
-  let warehouseSchema: string;
-  let analystRole: string;
   let dir: string;
 
   /** fact_payment in the range, as the `pg` driver returns it (bigint as text, timestamptz as Date). */
@@ -110,11 +116,7 @@ describe('warehouse export', () => {
   beforeAll(async () => {
     schema = await createCliSchema('wh_export_cli', 2);
     process.env.LOG_LEVEL = 'silent';
-    warehouseSchema = `${schema.schema}_warehouse`;
-    analystRole = `tally_analyst_${randomBytes(4).toString('hex')}`;
-    process.env.TALLY_WAREHOUSE_SCHEMA = warehouseSchema;
-    process.env.TALLY_ANALYST_DB_ROLE = analystRole;
-    delete process.env.WAREHOUSE_URL;
+    testWh = useCliWarehouse(schema);
     dir = mkdtempSync(join(tmpdir(), 'tally-warehouse-export-'));
 
     const handle = await openWarehouse(loadConfig(), schema.client, createLogger('silent', 'test'));
@@ -125,14 +127,7 @@ describe('warehouse export', () => {
 
   afterAll(async () => {
     await closeWarehouse?.();
-    const admin = new PgSqlClient({ connectionString: schema.url, maxConnections: 1 });
-    try {
-      await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(warehouseSchema)} CASCADE`);
-      await admin.exec(`DROP OWNED BY ${quoteIdentifier(analystRole)}`).catch(() => undefined);
-      await admin.exec(`DROP ROLE IF EXISTS ${quoteIdentifier(analystRole)}`);
-    } finally {
-      await admin.close();
-    }
+    await testWh.drop();
     await schema.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -143,20 +138,7 @@ describe('warehouse export', () => {
 
     beforeAll(async () => {
       file = join(dir, 'payments.csv');
-      const result = await runTally(
-        'warehouse',
-        'export',
-        '--table',
-        'fact_payment',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--format',
-        'csv',
-        '--out',
-        file,
-      );
+      const result = await exportRange('fact_payment', 'csv', '--out', file);
       expect(result.stderr).toContain(`rows of fact_payment from ${FROM} to ${TO} as csv to ${file}`);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('');
@@ -179,35 +161,13 @@ describe('warehouse export', () => {
     });
 
     it('writes the same bytes to stdout without --out', async () => {
-      const result = await runTally(
-        'warehouse',
-        'export',
-        '--table',
-        'fact_payment',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--format',
-        'csv',
-      );
+      const result = await exportRange('fact_payment', 'csv');
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(text);
     });
 
     it('exports a metric view over the days asked for', async () => {
-      const result = await runTally(
-        'warehouse',
-        'export',
-        '--table',
-        'metric_revenue_daily',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--format',
-        'csv',
-      );
+      const result = await exportRange('metric_revenue_daily', 'csv');
       expect(result.code).toBe(0);
       const { rows } = await warehouse.query<Record<string, string>>(
         `SELECT date::text AS date, currency, captured::text AS captured, refunded::text AS refunded,
@@ -232,20 +192,7 @@ describe('warehouse export', () => {
 
     it('writes typed columns that read back as the rows of the range', async () => {
       const file = join(dir, 'payments.parquet');
-      const result = await runTally(
-        'warehouse',
-        'export',
-        '--table',
-        'fact_payment',
-        '--from',
-        FROM,
-        '--to',
-        TO,
-        '--format',
-        'parquet',
-        '--out',
-        file,
-      );
+      const result = await exportRange('fact_payment', 'parquet', '--out', file);
       expect(result.code).toBe(0);
       const bytes = new Uint8Array(readFileSync(file)).buffer;
       const types = Object.fromEntries(
@@ -270,15 +217,7 @@ describe('warehouse export', () => {
     });
 
     it('writes to stdout when it is not a terminal', async () => {
-      const result = await runBinary(
-        false,
-        'warehouse',
-        'export',
-        '--table',
-        'fact_payment',
-        '--format',
-        'parquet',
-      );
+      const result = await runBinary(false, ...PARQUET_EXPORT);
       expect(result.code).toBe(0);
       const rows = await parquetReadObjects({ file: new Uint8Array(result.stdout).buffer });
       const { rows: all } = await warehouse.query('SELECT * FROM fact_payment ORDER BY event_id');
@@ -286,15 +225,7 @@ describe('warehouse export', () => {
     });
 
     it('refuses to write binary to a terminal', async () => {
-      const result = await runBinary(
-        true,
-        'warehouse',
-        'export',
-        '--table',
-        'fact_payment',
-        '--format',
-        'parquet',
-      );
+      const result = await runBinary(true, ...PARQUET_EXPORT);
       expect(result.stderr).toContain('give --out <file>');
       expect(result.code).toBe(2);
       expect(result.stdout.length).toBe(0);

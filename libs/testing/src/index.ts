@@ -4,3 +4,4 @@ export * from './shop';
 export * from './auth';
 export * from './events';
 export * from './test-warehouse';
+export * from './test-infrastructure';

@@ -21,18 +21,24 @@ export function testWarehouse(testSchema: string, url = testDatabaseUrl()): Test
   const role = `analyst_${randomBytes(6).toString('hex')}`;
   return {
     settings: { TALLY_WAREHOUSE_SCHEMA: schema, TALLY_ANALYST_DB_ROLE: role },
-    async drop() {
-      const admin = new PgSqlClient({ connectionString: url, maxConnections: 1 });
-      try {
-        await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-        const { rows } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-        if (rows.length > 0) {
-          await admin.exec(`DROP OWNED BY ${quoteIdentifier(role)}`);
-          await admin.exec(`DROP ROLE ${quoteIdentifier(role)}`);
-        }
-      } finally {
-        await admin.close();
-      }
-    },
+    drop: () => dropTestWarehouse(url, schema, role),
   };
+}
+
+/**
+ * Drops a warehouse schema and an analyst role (what the role owns and was granted first) on the server at
+ * `url`; either may be missing.
+ */
+export async function dropTestWarehouse(url: string, schema: string, role: string): Promise<void> {
+  const admin = new PgSqlClient({ connectionString: url, maxConnections: 1 });
+  try {
+    await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    const { rows } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    if (rows.length > 0) {
+      await admin.exec(`DROP OWNED BY ${quoteIdentifier(role)}`);
+      await admin.exec(`DROP ROLE ${quoteIdentifier(role)}`);
+    }
+  } finally {
+    await admin.close();
+  }
 }

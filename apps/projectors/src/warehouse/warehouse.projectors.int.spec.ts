@@ -3,12 +3,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { migrate, quoteIdentifier, type SqlClient } from '@tally/database';
 import { cartStreamId, productStreamId } from '@tally/domain';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
-import { type AppConfig, type Infrastructure, loadConfig } from '@tally/platform';
+import { type AppConfig, loadConfig } from '@tally/platform';
 import { waitForProjections } from '@tally/read-models';
 import {
   authHeader,
   createTestSchema,
   TEST_AUTH_SECRET,
+  testInfrastructure,
   type TestSchema,
   type TestWarehouse,
   testWarehouse,
@@ -75,15 +76,7 @@ describe('projectors and the warehouse', () => {
       TALLY_AUDIT_CHECKPOINT_SECONDS: '0',
       TALLY_AUDIT_VERIFY_SECONDS: '0',
     });
-    const infrastructure: Infrastructure = {
-      config,
-      sql: db.client,
-      eventStore: store,
-      logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
-      close: () => Promise.resolve(),
-    };
-    app = await createProjectors(infrastructure);
+    app = await createProjectors(testInfrastructure({ config, sql: db.client, eventStore: store }));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     warehouse = app.get(RunningWarehouse).handle.sql;
@@ -230,14 +223,7 @@ describe('projectors and the warehouse', () => {
 
   /** The app built again but not started (no runner, no sweep), its warehouse open. */
   async function createProjectorsStopped(): Promise<NestFastifyApplication> {
-    const next = await createProjectors({
-      config,
-      sql: db.client,
-      eventStore: store,
-      logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
-      close: () => Promise.resolve(),
-    });
+    const next = await createProjectors(testInfrastructure({ config, sql: db.client, eventStore: store }));
     warehouse = next.get(RunningWarehouse).handle.sql;
     return next;
   }

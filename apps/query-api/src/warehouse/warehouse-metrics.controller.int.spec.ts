@@ -7,13 +7,12 @@ import {
   authHeader,
   createTestSchema,
   routesWithoutRoles,
-  TEST_AUTH_SECRET,
+  testInfrastructure,
   type TestSchema,
   type TestWarehouse,
   testWarehouse,
 } from '@tally/testing';
 import { readMetric, WAREHOUSE_METRICS } from '@tally/warehouse';
-import pino from 'pino';
 import { createQueryApi, queryApiMigrations } from '../query-api.app';
 import { metricRange } from './warehouse-metrics.controller';
 import {
@@ -48,14 +47,7 @@ describe('query-api warehouse metrics', () => {
       ...testWh.settings,
     });
     store = new PostgresEventStore(db.client);
-    app = await createQueryApi({
-      config,
-      sql: db.client,
-      eventStore: store,
-      logger: pino({ level: 'silent' }),
-      authSecret: TEST_AUTH_SECRET,
-      close: () => Promise.resolve(),
-    });
+    app = await createQueryApi(testInfrastructure({ config, sql: db.client, eventStore: store }));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     // The app migrated the warehouse at start; the facts are written as the warehouse projection would.

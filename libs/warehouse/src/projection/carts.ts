@@ -273,20 +273,7 @@ function foldCartEvent(fold: CartFold, event: RecordedEvent): void {
     fields: Partial<Activity> = {},
     activityId = event.eventId,
   ): void => {
-    fold.activities.push({
-      activity_id: activityId,
-      cart_id: cartId,
-      activity: kind,
-      sku: null,
-      quantity: null,
-      unit_price: null,
-      currency: null,
-      customer_key: state.customer_key,
-      order_id: null,
-      occurred_at: at,
-      date_key: dateKey(at),
-      ...fields,
-    });
+    fold.activities.push(cartActivity(state, activityId, kind, at, fields));
   };
   const lines = linesOf(fold, cartId);
   const addUnits = (units: number): void => {
@@ -356,19 +343,35 @@ function openCart(fold: CartFold, event: RecordedEvent, cartId: string, at: stri
   fold.states.set(cartId, state);
   fold.lines.set(cartId, new Map());
   fold.changed.add(cartId);
-  fold.activities.push({
-    activity_id: event.eventId,
-    cart_id: cartId,
-    activity: 'open',
+  fold.activities.push(
+    cartActivity(state, event.eventId, 'open', at, {
+      currency: typeof currency === 'string' ? currency : null,
+    }),
+  );
+}
+
+/** A row of `fact_cart_activity` for the cart of `state` at `at`; what `fields` does not give is null. */
+function cartActivity(
+  state: CartState,
+  activityId: string,
+  kind: Activity['activity'],
+  at: string,
+  fields: Partial<Activity> = {},
+): Activity {
+  return {
+    activity_id: activityId,
+    cart_id: state.cart_id,
+    activity: kind,
     sku: null,
     quantity: null,
     unit_price: null,
-    currency: typeof currency === 'string' ? currency : null,
+    currency: null,
     customer_key: state.customer_key,
     order_id: null,
     occurred_at: at,
     date_key: dateKey(at),
-  });
+    ...fields,
+  };
 }
 
 /**
@@ -386,19 +389,9 @@ function resume(fold: CartFold, state: CartState, at: string): void {
   ) {
     const abandonedAt = warehouseInstant(addMinutes(state.last_activity_at, fold.idleMinutes));
     if (abandonedAt) {
-      fold.activities.push({
-        activity_id: abandonId(state.cart_id, abandonedAt),
-        cart_id: state.cart_id,
-        activity: 'abandon',
-        sku: null,
-        quantity: null,
-        unit_price: null,
-        currency: null,
-        customer_key: state.customer_key,
-        order_id: null,
-        occurred_at: abandonedAt,
-        date_key: dateKey(abandonedAt),
-      });
+      fold.activities.push(
+        cartActivity(state, abandonId(state.cart_id, abandonedAt), 'abandon', abandonedAt),
+      );
     }
   }
   state.abandoned_at = null;

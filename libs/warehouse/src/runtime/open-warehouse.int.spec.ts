@@ -3,7 +3,7 @@ import { migrate, PgliteSqlClient, PgSqlClient, quoteIdentifier, type SqlClient 
 import { eventStoreMigrations } from '@tally/event-store';
 import { type AppConfig, loadConfig } from '@tally/platform';
 import { readModelMigrations } from '@tally/read-models';
-import { createTestDatabase, createTestSchema, type TestSchema } from '@tally/testing';
+import { createTestDatabase, createTestSchema, dropTestWarehouse, type TestSchema } from '@tally/testing';
 import pino from 'pino';
 import { WAREHOUSE_VIEWS } from '../views/warehouse.views';
 import { WAREHOUSE_TABLES } from '../warehouse.schema';
@@ -67,18 +67,6 @@ async function relations(sql: SqlClient, schema: string): Promise<{ tables: stri
   };
 }
 
-/** The warehouse schema, the analyst role (cluster-wide) and its privileges go. */
-async function dropWarehouse(url: string, schema: string, role: string): Promise<void> {
-  const admin = new PgSqlClient({ connectionString: url, maxConnections: 1 });
-  try {
-    await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-    await admin.exec(`DROP OWNED BY ${quoteIdentifier(role)}`).catch(() => undefined);
-    await admin.exec(`DROP ROLE IF EXISTS ${quoteIdentifier(role)}`);
-  } finally {
-    await admin.close();
-  }
-}
-
 const fresh = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 describe('openWarehouse', () => {
@@ -100,7 +88,7 @@ describe('openWarehouse', () => {
     afterEach(async () => {
       await handle?.close();
       handle = undefined;
-      await dropWarehouse(db.url, config.TALLY_WAREHOUSE_SCHEMA, config.TALLY_ANALYST_DB_ROLE);
+      await dropTestWarehouse(db.url, config.TALLY_WAREHOUSE_SCHEMA, config.TALLY_ANALYST_DB_ROLE);
       await db.drop();
     });
 
@@ -217,7 +205,7 @@ describe('openWarehouse', () => {
         } finally {
           await handle.close();
           handle = undefined;
-          await dropWarehouse(db.url, `${db.schema}_none`, app);
+          await dropTestWarehouse(db.url, `${db.schema}_none`, app);
         }
       });
 
@@ -231,7 +219,7 @@ describe('openWarehouse', () => {
             analystAccess(db.schema),
           );
         } finally {
-          await dropWarehouse(db.url, `${db.schema}_none`, renamed.TALLY_ANALYST_DB_ROLE).catch(
+          await dropTestWarehouse(db.url, `${db.schema}_none`, renamed.TALLY_ANALYST_DB_ROLE).catch(
             () => undefined,
           );
         }
@@ -266,7 +254,7 @@ describe('openWarehouse', () => {
       } finally {
         await handle?.close();
         await own.drop();
-        await dropWarehouse(db.url, `${db.schema}_none`, config.TALLY_ANALYST_DB_ROLE);
+        await dropTestWarehouse(db.url, `${db.schema}_none`, config.TALLY_ANALYST_DB_ROLE);
         await db.drop();
       }
     });

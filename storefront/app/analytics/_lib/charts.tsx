@@ -126,39 +126,36 @@ export function BarsChart(props: {
   readonly points: readonly BarPoint[];
   readonly horizontal?: boolean;
 }) {
+  const horizontal = props.horizontal === true;
   return (
     <ChartBox>
-      {() =>
-        props.horizontal ? (
-          <BarChart data={[...props.points]} layout="vertical" {...chartProps(props.title)}>
-            <CartesianGrid stroke={LINE} horizontal={false} />
+      {() => (
+        <BarChart
+          data={[...props.points]}
+          layout={horizontal ? 'vertical' : 'horizontal'}
+          {...chartProps(props.title)}
+        >
+          <CartesianGrid stroke={LINE} horizontal={!horizontal} vertical={horizontal} />
+          {horizontal ? (
             <XAxis type="number" tick={tick} allowDecimals={false} />
-            <YAxis type="category" dataKey="label" tick={tick} width={160} />
-            <Tooltip />
-            <Bar
-              dataKey="value"
-              name={props.valueName}
-              fill={ACCENT}
-              maxBarSize={40}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        ) : (
-          <BarChart data={[...props.points]} {...chartProps(props.title)}>
-            <CartesianGrid stroke={LINE} vertical={false} />
+          ) : (
             <XAxis dataKey="label" tick={{ ...tick, fill: INK }} />
+          )}
+          {horizontal ? (
+            <YAxis type="category" dataKey="label" tick={tick} width={160} />
+          ) : (
             <YAxis tick={tick} allowDecimals={false} />
-            <Tooltip />
-            <Bar
-              dataKey="value"
-              name={props.valueName}
-              fill={ACCENT}
-              maxBarSize={40}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        )
-      }
+          )}
+          <Tooltip />
+          <Bar
+            dataKey="value"
+            name={props.valueName}
+            fill={ACCENT}
+            maxBarSize={40}
+            isAnimationActive={false}
+          />
+        </BarChart>
+      )}
     </ChartBox>
   );
 }

@@ -1,21 +1,12 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { AccessDenied } from '../../components/access-denied';
 import type { BadField } from '../../../lib/audit-params';
 import type { DateRange } from '../../../lib/analytics-params';
 
 /** The page a signed-in account without the analyst role gets instead of any warehouse number. */
 export function Forbidden() {
-  return (
-    <>
-      <h1>Access denied</h1>
-      <p role="alert" className="alert">
-        403: the analytics page is for analysts. If you were just given the role, sign out and sign in again.
-      </p>
-      <p>
-        <Link href="/">Back to the shop</Link>
-      </p>
-    </>
-  );
+  return <AccessDenied reason="the analytics page is for analysts" />;
 }
 
 const ERROR_ID = 'analytics-range-error';

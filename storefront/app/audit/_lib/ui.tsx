@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { AccessDenied } from '../../components/access-denied';
 import type { Problem } from '../../../lib/api';
 import type { AuditEvent } from '../../../lib/audit';
 import type { BadField } from '../../../lib/audit-params';
@@ -8,17 +9,7 @@ import { formatDate } from '../../../lib/format';
 
 /** The page a signed-in account without the auditor role gets instead of any audit data. */
 export function Forbidden() {
-  return (
-    <>
-      <h1>Access denied</h1>
-      <p role="alert" className="alert">
-        403: the audit pages are for auditors. If you were just given the role, sign out and sign in again.
-      </p>
-      <p>
-        <Link href="/">Back to the shop</Link>
-      </p>
-    </>
-  );
+  return <AccessDenied reason="the audit pages are for auditors" />;
 }
 
 /** What query-api or the projectors app said when a read or an action failed, as an alert. */

@@ -1,30 +1,28 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { migrate, PgSqlClient, quoteIdentifier } from '@tally/database';
+import { randomUUID } from 'node:crypto';
+import { migrate, quoteIdentifier } from '@tally/database';
 import { cartStreamId } from '@tally/domain';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { getCart, readModelMigrations } from '@tally/read-models';
-import type { TestSchema } from '@tally/testing';
+import type { TestSchema, TestWarehouse } from '@tally/testing';
 import { WAREHOUSE_VIEWS } from '@tally/warehouse';
 import { cartWithTwoMugs } from '../../../../../libs/read-models/src/testing/cart.fixtures';
 import { appendEvents } from '../../../../../libs/read-models/src/testing/read-models.harness';
-import { createCliSchema, runTally, untilReadable } from '../../../test/cli.harness';
+import { createCliSchema, runTally, untilReadable, useCliWarehouse } from '../../../test/cli.harness';
 
 jest.setTimeout(60_000);
 
 describe('npm run tally -- projections', () => {
   let db: TestSchema;
   let cartId: string;
+  let warehouse: TestWarehouse;
   let warehouseSchema: string;
   let analystRole: string;
 
   beforeEach(async () => {
     db = await createCliSchema('cli_projections');
-    // The warehouse (a schema, and a role shared by the whole server) of this test only; drop() restores the environment.
-    warehouseSchema = `${db.schema}_wh`;
-    analystRole = `tally_analyst_${randomBytes(5).toString('hex')}`;
-    process.env.TALLY_WAREHOUSE_SCHEMA = warehouseSchema;
-    process.env.TALLY_ANALYST_DB_ROLE = analystRole;
-    delete process.env.WAREHOUSE_URL;
+    warehouse = useCliWarehouse(db);
+    warehouseSchema = warehouse.settings.TALLY_WAREHOUSE_SCHEMA;
+    analystRole = warehouse.settings.TALLY_ANALYST_DB_ROLE;
     await migrate(db.client, [eventStoreMigrations, readModelMigrations]);
     const store = new PostgresEventStore(db.client);
     cartId = randomUUID();
@@ -35,14 +33,7 @@ describe('npm run tally -- projections', () => {
   });
 
   afterEach(async () => {
-    const admin = new PgSqlClient({ connectionString: db.url, maxConnections: 1 });
-    try {
-      await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(warehouseSchema)} CASCADE`);
-      await admin.exec(`DROP OWNED BY ${quoteIdentifier(analystRole)}`).catch(() => undefined);
-      await admin.exec(`DROP ROLE IF EXISTS ${quoteIdentifier(analystRole)}`);
-    } finally {
-      await admin.close();
-    }
+    await warehouse.drop();
     await db.drop();
   });
 
