@@ -3,8 +3,7 @@ import { migrate } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore } from '@tally/event-store';
 import { loadConfig } from '@tally/platform';
 import { type Projection, ProjectionRunner } from '@tally/read-models';
-import { createTestSchema, TEST_AUTH_SECRET, type TestSchema, testWarehouse } from '@tally/testing';
-import pino from 'pino';
+import { createTestSchema, testInfrastructure, type TestSchema, testWarehouse } from '@tally/testing';
 import { createQueryApi, queryApiMigrations } from '../src/query-api.app';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -40,17 +39,16 @@ export async function startInProcessQueryApi(options: {
     logger: silent,
   });
   await runner.start();
-  const app = await createQueryApi({
-    config: loadConfig({
-      CONSISTENCY_TIMEOUT_MS: String(options.consistencyTimeoutMs ?? 2000),
-      ...warehouse.settings,
+  const app = await createQueryApi(
+    testInfrastructure({
+      config: loadConfig({
+        CONSISTENCY_TIMEOUT_MS: String(options.consistencyTimeoutMs ?? 2000),
+        ...warehouse.settings,
+      }),
+      sql: db.client,
+      eventStore: store,
     }),
-    sql: db.client,
-    eventStore: store,
-    logger: pino({ level: 'silent' }),
-    authSecret: TEST_AUTH_SECRET,
-    close: () => Promise.resolve(),
-  });
+  );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
