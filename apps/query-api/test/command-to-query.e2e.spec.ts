@@ -469,6 +469,7 @@ describe.each([
         'carts',
         'orders',
         'customers',
+        'warehouse',
       ]);
       for (const item of response.body.items) {
         expect(item.state).toBe('running');
@@ -516,6 +517,7 @@ describe.each([
         '/api/v1/products/{sku}',
         '/api/v1/shipping-methods',
         '/api/v1/streams/{streamId}/events',
+        '/api/v1/warehouse/metrics/{metric}',
       ]);
     });
   });
