@@ -10,9 +10,10 @@
  *   BENCH_WAREHOUSE_REUSE=1                            # keep the history (and warehouse) for the next run
  *   BENCH_WAREHOUSE_ONLY=rebuild,verify,views          # parts to measure (default all)
  *   BENCH_WAREHOUSE_RUNS=50                            # timed runs per query after 5 warm-up runs (default 50)
+ *   BENCH_WAREHOUSE_APPENDERS=8                        # concurrent appenders while generating (default 8)
  *
- * The history is written through `EventStore.append` by the replay benchmark's generator, its business
- * time spread over `BENCH_WAREHOUSE_DAYS` days ending now. The warehouse lives in its own schema beside the
+ * The history is written through `EventStore.append` by the replay benchmark's generator on its simulated
+ * clock, stretched so that the business time spans about `BENCH_WAREHOUSE_DAYS` days ending now. The warehouse lives in its own schema beside the
  * events (`<schema>__warehouse`, first on the warehouse client's search path, as in production). Without
  * `BENCH_WAREHOUSE_REUSE` everything is created fresh and dropped at the end; with it the schema is named
  * after the sizes and kept, and a later run with the same sizes starts from it. Results go to stdout as
