@@ -13,7 +13,6 @@
  * Everything happens in a fresh schema that is dropped at the end. Results go to stdout as Markdown.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { createCheckpoint, createSigner, auditMigrations, verifyLog } from '@tally/audit';
 import { migrate, PgSqlClient, quoteIdentifier, type SqlClient } from '@tally/database';
 import { type DomainEvent, stateAt } from '@tally/domain';
@@ -29,9 +28,17 @@ import {
 import { authHeader, freePort, spawnTally, TEST_AUTH_SECRET, type TallyProcess } from '@tally/testing';
 import { CountingSqlClient } from './replay/counting-sql-client';
 import { count, percentile, printMachine, printTable, rate, secondsSince, verdict } from './replay/report';
+import {
+  benchDatabaseUrl,
+  dropBenchSchemas,
+  positiveInteger,
+  printLoad,
+  progress,
+  selectedParts,
+  serverSettings,
+} from './support';
 import { AS_OF_STREAM_EVENTS, type ShopHistory, writeShopHistory } from './replay/shop-history';
 
-const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const READ_PAGE = 10_000;
 const REBUILT: readonly Projection[] = [catalogProjection, cartsProjection, ordersProjection];
 /** Read-model tables counted after each rebuild, to show that the handlers really wrote rows. */
@@ -41,7 +48,6 @@ const TABLES: Readonly<Record<string, readonly string[]>> = {
   orders: ['orders', 'order_timeline'],
 };
 const PARTS = ['rebuild', 'audit', 'asof'] as const;
-type Part = (typeof PARTS)[number];
 const AIM = { rebuildEventsPerSecond: 50_000, verifyEventsPerSecond: 100_000, asOfP99Ms: 20 } as const;
 
 /** What the final summary needs from each measurement. */
@@ -52,11 +58,11 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? announceDefault();
+  const url = benchDatabaseUrl();
   const target = positiveInteger('BENCH_REPLAY_EVENTS', 1_000_000);
   const appenders = positiveInteger('BENCH_REPLAY_APPENDERS', 8);
   const asOfRequests = positiveInteger('BENCH_REPLAY_AS_OF_REQUESTS', 500);
-  const only = selectedParts();
+  const only = selectedParts('BENCH_REPLAY_ONLY', PARTS);
   const schema = `bench_replay_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = new PgSqlClient({ connectionString: url, maxConnections: 1, applicationName: 'tally-bench' });
   await admin.exec(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
@@ -467,64 +473,6 @@ async function rowCounts(sql: SqlClient, tables: readonly string[]): Promise<str
     parts.push(`${table} ${count(rows[0]?.n ?? 0)}`);
   }
   return parts.join(', ');
-}
-
-/** Drops the bench schema and every copy a rebuild left beside it (`<schema>__rebuild_<name>`, …). */
-async function dropBenchSchemas(admin: SqlClient, schema: string): Promise<void> {
-  const { rows } = await admin.query<{ name: string }>(
-    `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '__')`,
-    [schema],
-  );
-  for (const { name } of rows) await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
-}
-
-/** The machine's load right after a section: other work on it slows every figure above. */
-function printLoad(): void {
-  const [one, five] = loadavg();
-  console.log(
-    `\n(load average after this section: ${one?.toFixed(1)} over 1 min, ${five?.toFixed(1)} over 5 min)`,
-  );
-}
-
-/** Progress for whoever watches the run; results go to stdout. */
-function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-async function serverSettings(sql: SqlClient): Promise<Record<string, string>> {
-  const { rows } = await sql.query<{ name: string; setting: string }>(
-    `SELECT name, current_setting(name) AS setting FROM pg_settings
-     WHERE name IN ('server_version', 'shared_buffers', 'synchronous_commit', 'work_mem')`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
-}
-
-/** `BENCH_REPLAY_ONLY=audit,asof`: the parts to measure after generating the history (default all). */
-function selectedParts(): ReadonlySet<Part> {
-  const raw = process.env.BENCH_REPLAY_ONLY;
-  if (raw === undefined || raw.trim() === '') return new Set(PARTS);
-  const parts = raw.split(',').map((part) => part.trim());
-  const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
-  if (unknown.length > 0) {
-    throw new RangeError(
-      `BENCH_REPLAY_ONLY must list parts among ${PARTS.join(', ')}: ${unknown.join(', ')}`,
-    );
-  }
-  return new Set(parts as Part[]);
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer: ${raw}`);
-  return value;
-}
-
-function announceDefault(): string {
-  process.stderr.write(`BENCH_DATABASE_URL and DATABASE_URL are not set; benchmarking ${DEFAULT_URL}\n`);
-  return DEFAULT_URL;
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,6 @@
  * Markdown.
  */
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { migrate, type MigrationSet, PgSqlClient, quoteIdentifier, type SqlClient } from '@tally/database';
 import { eventStoreMigrations, PostgresEventStore, START, type Checkpoint } from '@tally/event-store';
 import {
@@ -42,11 +41,19 @@ import {
   warehouseViewMigrations,
 } from '@tally/warehouse';
 import { count, printMachine, printTable, rate, secondsSince, verdict } from './replay/report';
+import {
+  benchDatabaseUrl,
+  dropBenchSchemas,
+  positiveInteger,
+  printLoad,
+  progress,
+  selectedParts,
+  serverSettings,
+} from './support';
 import { type BenchHistory, existingHistory, writeHistory } from './warehouse/history';
 import { profiledProjection, RebuildProfile, TimedSqlClient } from './warehouse/instrument';
 import { daysEndingAt, type DayRange, type Latency, timeQuery, viewQuery } from './warehouse/latency';
 
-const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const READ_PAGE = 10_000;
 /** The second build's batch size: a different batching must give the same tables. */
 const VERIFY_BATCH_SIZE = 2_500;
@@ -56,7 +63,6 @@ const WARM_UP_RUNS = 5;
 /** The `limit` the dashboard uses for ranked metrics (the endpoint's default). */
 const DASHBOARD_LIMIT = 10;
 const PARTS = ['rebuild', 'verify', 'views'] as const;
-type Part = (typeof PARTS)[number];
 const AIM = { eventsPerSecond: 30_000, p95Ms: 200 } as const;
 /**
  * The warehouse's migrations as production applies them, less the analyst role (a cluster-wide role is
@@ -94,14 +100,14 @@ interface Build {
 }
 
 async function main(): Promise<void> {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? announceDefault();
+  const url = benchDatabaseUrl();
   const targetEvents = positiveInteger('BENCH_WAREHOUSE_EVENTS', 1_000_000);
   const targetOrders = positiveInteger('BENCH_WAREHOUSE_ORDERS', 100_000);
   const days = positiveInteger('BENCH_WAREHOUSE_DAYS', 365);
   const runs = positiveInteger('BENCH_WAREHOUSE_RUNS', 50);
   const appenders = positiveInteger('BENCH_WAREHOUSE_APPENDERS', 8);
   const reuse = flag('BENCH_WAREHOUSE_REUSE');
-  const only = selectedParts();
+  const only = selectedParts('BENCH_WAREHOUSE_ONLY', PARTS);
   const schema = reuse
     ? `bench_warehouse_${targetEvents}e_${targetOrders}o_${days}d`
     : `bench_warehouse_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -573,69 +579,11 @@ async function hasBeenBuilt(sql: SqlClient): Promise<boolean> {
   return rows[0]?.built === true;
 }
 
-/** Drops the bench schema and everything named after it (the warehouse, a rebuild's copies). */
-async function dropBenchSchemas(admin: SqlClient, schema: string): Promise<void> {
-  const { rows } = await admin.query<{ name: string }>(
-    `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '__')`,
-    [schema],
-  );
-  for (const { name } of rows) await admin.exec(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
-}
-
-/** The machine's load right after a section: other work on it slows every figure above. */
-function printLoad(): void {
-  const [one, five] = loadavg();
-  console.log(
-    `\n(load average after this section: ${one?.toFixed(1)} over 1 min, ${five?.toFixed(1)} over 5 min)`,
-  );
-}
-
-/** Progress for whoever watches the run; results go to stdout. */
-function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-async function serverSettings(sql: SqlClient): Promise<Record<string, string>> {
-  const { rows } = await sql.query<{ name: string; setting: string }>(
-    `SELECT name, current_setting(name) AS setting FROM pg_settings
-     WHERE name IN ('server_version', 'shared_buffers', 'synchronous_commit', 'work_mem')`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
-}
-
-/** `BENCH_WAREHOUSE_ONLY=views`: the parts to measure (default all). */
-function selectedParts(): ReadonlySet<Part> {
-  const raw = process.env.BENCH_WAREHOUSE_ONLY;
-  if (raw === undefined || raw.trim() === '') return new Set(PARTS);
-  const parts = raw.split(',').map((part) => part.trim());
-  const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
-  if (unknown.length > 0) {
-    throw new RangeError(
-      `BENCH_WAREHOUSE_ONLY must list parts among ${PARTS.join(', ')}: ${unknown.join(', ')}`,
-    );
-  }
-  return new Set(parts as Part[]);
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer: ${raw}`);
-  return value;
-}
-
 function flag(name: string): boolean {
   const raw = process.env[name];
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new RangeError(`${name} must be 1/true or 0/false: ${raw}`);
-}
-
-function announceDefault(): string {
-  process.stderr.write(`BENCH_DATABASE_URL and DATABASE_URL are not set; benchmarking ${DEFAULT_URL}\n`);
-  return DEFAULT_URL;
 }
 
 main().catch((error: unknown) => {
