@@ -6,6 +6,7 @@ import type { Projection } from './projection';
 import { stockProjection } from './stock/stock.projection';
 
 export * from './projection';
+export * from './batch';
 export * from './projection-runner';
 export * from './consistency';
 export { projectionRunnerMigrations, readModelMigrations } from './read-models.migrations';

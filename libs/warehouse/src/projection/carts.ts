@@ -9,7 +9,7 @@ import type {
 } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
 import type { Pseudonymize } from './facts';
-import { insertRows, recordset, textArray } from './sql-rows';
+import { insertRows, recordset, textArray } from '@tally/read-models';
 import { addMinutes, businessInstant, dateKey, isoTimeSql, warehouseInstant } from './warehouse-time';
 
 export const CART_EVENT_TYPES: readonly CartEvent['type'][] = [

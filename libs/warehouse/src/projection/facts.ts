@@ -8,9 +8,8 @@ import type {
   StockItemEvent,
 } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
-import { occurredAt } from '@tally/read-models';
+import { insertRows, occurredAt, recordset } from '@tally/read-models';
 import { productKeyAt } from './products';
-import { insertRows, recordset } from './sql-rows';
 import { businessInstant, dateKey, warehouseInstant } from './warehouse-time';
 
 /** Turns a customer id into the warehouse's pseudonymous `customer_key` (null for a guest). */

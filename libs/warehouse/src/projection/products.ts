@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '@tally/database';
 import type { ProductCreated, ProductDetailsChanged, ProductEvent, ProductPriceChanged } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
-import { recordset } from './sql-rows';
+import { recordset } from '@tally/read-models';
 import { businessInstant } from './warehouse-time';
 
 export const PRODUCT_EVENT_TYPES: readonly ProductEvent['type'][] = [

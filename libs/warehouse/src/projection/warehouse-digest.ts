@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@tally/database';
-import { WAREHOUSE_TABLES } from '../warehouse.schema';
+import { tableDigests } from '@tally/read-models';
+import type { WAREHOUSE_TABLES } from '../warehouse.schema';
 
 /** The primary key of each warehouse table: the total order its rows are digested in. */
 const ROW_ORDER: Readonly<Record<(typeof WAREHOUSE_TABLES)[number], string>> = {
@@ -14,19 +15,7 @@ const ROW_ORDER: Readonly<Record<(typeof WAREHOUSE_TABLES)[number], string>> = {
   fact_search: 'event_id',
 };
 
-/**
- * An MD5 per warehouse table over the text of its rows in primary-key order: two builds from the same
- * events are identical iff every digest is. Times print in the session's time zone, so compare digests
- * taken with the same settings.
- */
-export async function warehouseDigest(sql: SqlExecutor): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  for (const table of WAREHOUSE_TABLES) {
-    const { rows } = await sql.query<{ digest: string }>(
-      `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY ${ROW_ORDER[table]}), '')) AS digest
-       FROM ${table} t`,
-    );
-    digests[table] = rows[0]?.digest ?? '';
-  }
-  return digests;
+/** An MD5 per warehouse table over its rows in primary-key order (see {@link tableDigests}). */
+export function warehouseDigest(sql: SqlExecutor): Promise<Record<string, string>> {
+  return tableDigests(sql, ROW_ORDER);
 }

@@ -1,10 +1,9 @@
-import type { Projection, ProjectionStorage } from '@tally/read-models';
+import { StatementPipeline, type Projection, type ProjectionStorage } from '@tally/read-models';
 import { WAREHOUSE_TABLES, warehouseTableMigrations } from '../warehouse.schema';
 import { CART_EVENT_TYPES, foldCarts, loadCarts, sendCarts } from './carts';
 import { FACT_EVENT_TYPES, insertOrderLines, mapFacts, sendFacts } from './facts';
 import { foldProducts, loadProducts, PRODUCT_EVENT_TYPES, repointOrderLines, sendProducts } from './products';
 import { pseudonymizer } from './pseudonym';
-import { StatementPipeline } from './statement-pipeline';
 
 /** The name of the warehouse projection: its checkpoint key and metric label. */
 export const WAREHOUSE_PROJECTION = 'warehouse';

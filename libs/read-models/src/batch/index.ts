@@ -1,0 +1,3 @@
+export * from './sql-rows';
+export * from './statement-pipeline';
+export * from './table-digest';
