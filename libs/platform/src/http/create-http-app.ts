@@ -91,6 +91,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: new NestPinoLogger(logger),
+    // A module that fails to start throws here, with its cause, instead of Nest calling process.exit(1):
+    // the caller (a test, the embedded launcher, runStandalone) decides how to report it and exit.
+    abortOnError: false,
   });
   // No enableShutdownHooks(): runStandalone and the embedded launcher own SIGINT/SIGTERM (onShutdown) and call
   // app.close(), which runs the same hooks. Nest's own handler would re-raise the signal once the app is

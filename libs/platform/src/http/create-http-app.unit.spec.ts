@@ -32,6 +32,20 @@ class PingController {
 @Module({ controllers: [PingController] })
 class PingModule {}
 
+const BROKEN = Symbol('broken');
+
+@Module({
+  providers: [
+    {
+      provide: BROKEN,
+      useFactory: () => {
+        throw new Error('the broken provider could not start');
+      },
+    },
+  ],
+})
+class BrokenModule {}
+
 const infrastructure = (query: SqlClient['query'], logger = pino({ level: 'silent' })): Infrastructure => ({
   config: loadConfig({}),
   sql: { query } as SqlClient,
@@ -179,5 +193,27 @@ describe('createHttpApp', () => {
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
     expect(direct.json()).toEqual({ ip: '198.51.100.1' });
+  });
+
+  // Nest's default on a failed start is process.exit(1), which hides the cause from whoever started it.
+  it('rejects with the cause when a module fails to start, instead of exiting the process', async () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      await expect(
+        createHttpApp({
+          name: 'test',
+          infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+          imports: [BrokenModule],
+        }),
+      ).rejects.toThrow('the broken provider could not start');
+      expect(exit).not.toHaveBeenCalled();
+    } finally {
+      exit.mockRestore();
+    }
+    app = await createHttpApp({
+      name: 'test',
+      infrastructure: infrastructure(() => Promise.resolve({ rows: [], rowCount: 0 })),
+      imports: [PingModule],
+    });
   });
 });
