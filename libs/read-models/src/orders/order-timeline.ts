@@ -9,12 +9,35 @@ export type OrderTimelineEvent = OrderEvent | PaymentEvent;
  */
 export function formatMoney(money: Money): string {
   try {
-    const format = new Intl.NumberFormat('en', { style: 'currency', currency: money.currency });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    const { format, digits } = currencyFormat(money.currency);
     return format.format(money.amount / 10 ** digits);
   } catch {
     return `${(money.amount / 100).toFixed(2)} ${money.currency}`;
   }
+}
+
+interface CurrencyFormat {
+  readonly format: Intl.NumberFormat;
+  readonly digits: number;
+}
+
+// Building a formatter takes tens of times longer than formatting with it (some 15 µs against 0.5 µs),
+// and a rebuild formats hundreds of thousands of amounts in a handful of currencies. Bounded, in case
+// events carry junk codes.
+const FORMATS = new Map<string, CurrencyFormat>();
+const MAX_FORMATS = 64;
+
+/** The formatter of `currency`; throws for a code Intl rejects. */
+function currencyFormat(currency: string): CurrencyFormat {
+  const cached = FORMATS.get(currency);
+  if (cached) return cached;
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const entry = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+  if (typeof currency === 'string') {
+    if (FORMATS.size >= MAX_FORMATS) FORMATS.clear();
+    FORMATS.set(currency, entry);
+  }
+  return entry;
 }
 
 const REASONS: Readonly<Record<CancellationReason, string>> = {

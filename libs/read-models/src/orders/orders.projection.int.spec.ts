@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { migrate, type SqlClient } from '@tally/database';
 import { orderStreamId, paymentStreamId } from '@tally/domain';
 import type { JsonValue, RecordedEvent } from '@tally/event-store';
+import { createTestSchema, type TestSchema } from '@tally/testing';
+import { tableDigests } from '../batch';
+import type { Projection } from '../projection';
+import { readModelMigrations } from '../read-models.migrations';
 import { type EventToAppend, startReadModels, type ReadModelHarness } from '../testing/read-models.harness';
+import { ordersPerEventReference } from './orders-per-event.reference';
 import { ordersProjection } from './orders.projection';
 import { getOrder, listOrders, type OrderView } from './orders.queries';
 
@@ -503,5 +509,363 @@ describe('orders read model', () => {
       await expect(listOrders(h.sql, { page: 1, pageSize: 101 })).rejects.toThrow(RangeError);
       await expect(listOrders(h.sql, { page: 1.5, pageSize: 10 })).rejects.toThrow(RangeError);
     });
+  });
+});
+
+describe('orders projection over batches', () => {
+  const eur = (amount: number) => ({ amount, currency: 'EUR' });
+  const money = (amount: number) => ({ amount: eur(amount) });
+  const ROW_ORDER = { orders: 'order_id COLLATE "C"', order_timeline: 'stream_id COLLATE "C", version' };
+
+  /** A log written by hand: each event one minute after the one before, in the order they are added. */
+  class OrderLog {
+    /** Every event once, in log order. */
+    readonly events: RecordedEvent[] = [];
+    /** What the projection is given: the log with some events delivered a second time. */
+    readonly delivered: RecordedEvent[] = [];
+    private readonly versions = new Map<string, number>();
+
+    order(orderId: string, type: string, data: Record<string, JsonValue> = {}): RecordedEvent {
+      return this.add(orderStreamId(orderId), type, { orderId, ...data });
+    }
+
+    payment(paymentId: string, orderId: string, type: string, data: Record<string, JsonValue> = {}) {
+      return this.add(paymentStreamId(paymentId), type, { paymentId, orderId, ...data });
+    }
+
+    /** Delivers `event` again (a redelivery, or a replay overlapping the log). */
+    again(event: RecordedEvent): void {
+      this.delivered.push(event);
+    }
+
+    private add(streamId: string, type: string, data: Record<string, JsonValue>): RecordedEvent {
+      const version = (this.versions.get(streamId) ?? 0) + 1;
+      this.versions.set(streamId, version);
+      const n = this.events.length + 1;
+      const at = new Date(Date.parse('2030-03-01T08:00:00.000Z') + n * 60_000).toISOString();
+      const id = randomUUID();
+      const event: RecordedEvent = {
+        eventId: randomUUID(),
+        streamId,
+        version,
+        type,
+        data,
+        position: String(n).padStart(12, '0'),
+        recordedAt: at,
+        metadata: {
+          commandId: id,
+          correlationId: id,
+          causationId: id,
+          actor: { id: 'test', role: 'system' },
+          occurredAt: at,
+          schemaVersion: 1,
+        },
+      };
+      this.events.push(event);
+      this.delivered.push(event);
+      return event;
+    }
+  }
+
+  const at = (event: RecordedEvent) => event.metadata.occurredAt;
+  const placed = (cartId: string): Record<string, JsonValue> => ({
+    cartId,
+    customerId: null,
+    email: 'grace@example.com',
+    lines: [{ sku: 'MUG', name: 'Mug', quantity: 2, unitPrice: eur(3234), lineTotal: eur(6468) }],
+    shippingAddress: { name: 'Grace Hopper', line1: '1 Compiler Way', city: 'Arlington', country: 'US' },
+    shippingMethod: { id: 'standard', name: 'Standard delivery', price: eur(0) },
+    taxRateBasisPoints: 0,
+    totals: { subtotal: eur(6468), shipping: eur(0), tax: eur(0), total: eur(6468) },
+    paymentMethodId: 'pm_card_visa',
+    placedAt: '2030-03-01T08:00:00.000Z',
+  });
+  const initiated = { ...money(6468), provider: 'simulated', paymentMethodId: 'pm_card_visa' };
+
+  const schemas: TestSchema[] = [];
+  afterEach(async () => {
+    await Promise.all(schemas.splice(0).map((db) => db.drop()));
+  });
+
+  /** A fresh schema with the read-model tables and nothing projected. */
+  const freshTables = async (): Promise<SqlClient> => {
+    const db = await createTestSchema('orders');
+    schemas.push(db);
+    await migrate(db.client, [readModelMigrations]);
+    return db.client;
+  };
+  const inBatches = async (
+    sql: SqlClient,
+    events: readonly RecordedEvent[],
+    size: number,
+    projection: Projection = ordersProjection,
+  ) => {
+    for (let i = 0; i < events.length; i += size) {
+      await sql.transaction((tx) => projection.apply(tx, events.slice(i, i + size)));
+    }
+  };
+
+  it('builds the same tables however the events are batched, and replaying them changes nothing', async () => {
+    const log = new OrderLog();
+    // A: paid, shipped, delivered, then refunded in two parts.
+    // B: declined, paid by a retry, shipped without tracking, partly refunded.
+    // C: declined and cancelled. E: cancelled for lack of stock, its authorization voided.
+    // U: never placed; only its payment and one order event arrive.
+    const [a, b, c, e, u] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const [payA, payB1, payB2] = [randomUUID(), randomUUID(), randomUUID()];
+    const [payC, payE, payU] = [randomUUID(), randomUUID(), randomUUID()];
+
+    const placedA = log.order(a, 'OrderPlaced', placed('cart-a'));
+    log.again(placedA);
+    log.order(b, 'OrderPlaced', placed('cart-b'));
+    log.order(a, 'OrderNumberAssigned', { orderNumber: 1, formatted: 'TL-000001' });
+    log.payment(payU, u, 'PaymentInitiated', initiated);
+    log.again(placedA);
+    log.order(b, 'OrderNumberAssigned', { orderNumber: 2, formatted: 'TL-000002' });
+    log.order(a, 'OrderStockReserved');
+    const initiatedA = log.payment(payA, a, 'PaymentInitiated', initiated);
+    log.order(c, 'OrderPlaced', placed('cart-c'));
+    log.order(b, 'OrderStockReserved');
+    log.payment(payB1, b, 'PaymentInitiated', initiated);
+    log.payment(payA, a, 'PaymentAuthorized', { providerPaymentId: 'pi_a', ...money(6468) });
+    log.payment(payB1, b, 'PaymentDeclined', {
+      providerPaymentId: null,
+      reason: 'card_declined',
+      message: '',
+    });
+    log.order(a, 'OrderPaymentAuthorized', { paymentId: payA, ...money(6468) });
+    log.order(c, 'OrderStockReserved');
+    const retryB = log.payment(payB2, b, 'PaymentInitiated', initiated);
+    const confirmedA = log.order(a, 'OrderConfirmed');
+    log.payment(payC, c, 'PaymentInitiated', initiated);
+    log.payment(payB2, b, 'PaymentAuthorized', { providerPaymentId: 'pi_b2', ...money(6468) });
+    // A late event of B's first payment is history, not the state of the payment shown.
+    log.payment(payB1, b, 'PaymentVoided', { providerPaymentId: 'pi_b1' });
+    log.payment(payA, a, 'PaymentCaptured', { providerPaymentId: 'pi_a', ...money(6468) });
+    log.payment(payC, c, 'PaymentDeclined', {
+      providerPaymentId: null,
+      reason: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+    });
+    log.order(b, 'OrderPaymentAuthorized', { paymentId: payB2, ...money(6468) });
+    log.order(a, 'OrderPaymentCaptured', { paymentId: payA, ...money(6468) });
+    const cancelledC = log.order(c, 'OrderCancelled', {
+      reason: 'payment_declined',
+      detail: 'insufficient_funds',
+    });
+    log.again(cancelledC);
+    log.order(b, 'OrderConfirmed');
+    log.payment(payU, u, 'PaymentAuthorized', { providerPaymentId: 'pi_u', ...money(6468) });
+    log.payment(payB2, b, 'PaymentCaptured', { providerPaymentId: 'pi_b2', ...money(6468) });
+    log.order(e, 'OrderPlaced', placed('cart-e'));
+    log.order(b, 'OrderPaymentCaptured', { paymentId: payB2, ...money(6468) });
+    log.order(a, 'OrderShipped', { carrier: 'DHL', trackingNumber: 'JD0001' });
+    log.payment(payE, e, 'PaymentInitiated', initiated);
+    log.payment(payE, e, 'PaymentAuthorized', { providerPaymentId: 'pi_e', ...money(6468) });
+    log.order(e, 'OrderCancelled', { reason: 'out_of_stock', detail: null });
+    const voidedE = log.payment(payE, e, 'PaymentVoided', { providerPaymentId: 'pi_e' });
+    log.order(a, 'OrderDelivered');
+    log.order(b, 'OrderShipped', { carrier: null, trackingNumber: null });
+    log.order(a, 'OrderRefundRequested', { refundId: 'r1', ...money(1000), reason: 'Mug arrived chipped' });
+    const refundA1 = log.payment(payA, a, 'PaymentRefunded', {
+      refundId: 'r1',
+      providerRefundId: 're_1',
+      ...money(1000),
+    });
+    log.again(refundA1);
+    log.order(a, 'OrderRefunded', { refundId: 'r1', ...money(1000) });
+    log.order(u, 'OrderConfirmed');
+    log.order(a, 'OrderRefundRequested', { refundId: 'r2', ...money(5468), reason: '' });
+    const refundA2 = log.payment(payA, a, 'PaymentRefunded', {
+      refundId: 'r2',
+      providerRefundId: 're_2',
+      ...money(5468),
+    });
+    const refundedA = log.order(a, 'OrderRefunded', { refundId: 'r2', ...money(5468) });
+    log.again(refundA1);
+    log.order(b, 'OrderRefundRequested', { refundId: 'r3', ...money(500), reason: '' });
+    log.payment(payB2, b, 'PaymentRefunded', { refundId: 'r3', providerRefundId: 're_3', ...money(500) });
+    const refundedB = log.order(b, 'OrderRefunded', { refundId: 'r3', ...money(500) });
+    // An order event delivered again after later ones must not take the order back; a payment started
+    // again by a redelivery must not start its amounts again.
+    log.again(confirmedA);
+    log.again(retryB);
+    log.again(initiatedA);
+    log.again(refundA2);
+
+    // (a) one batch.
+    const oneBatch = await freshTables();
+    await inBatches(oneBatch, log.delivered, log.delivered.length);
+    const digests = await tableDigests(oneBatch, ROW_ORDER);
+
+    const { rows: orders } = await oneBatch.query(
+      `SELECT order_id, order_number, status, cancellation_reason, payment_id, payment_version, payment_status,
+         amount_authorized::int AS authorized, amount_captured::int AS captured,
+         amount_refunded::int AS refunded, decline_reason, shipped, carrier, tracking_number,
+         to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, version
+       FROM orders ORDER BY updated_at`,
+    );
+    const row = (orderId: string, fields: Record<string, unknown>) => ({
+      order_id: orderId,
+      order_number: null,
+      cancellation_reason: null,
+      decline_reason: null,
+      shipped: false,
+      carrier: null,
+      tracking_number: null,
+      ...fields,
+    });
+    expect(orders).toEqual([
+      row(c, {
+        status: 'cancelled',
+        cancellation_reason: 'payment_declined',
+        payment_id: payC,
+        payment_version: 2,
+        payment_status: 'declined',
+        ...{ authorized: 0, captured: 0, refunded: 0 },
+        decline_reason: 'insufficient_funds',
+        updated_at: at(cancelledC),
+        version: 3,
+      }),
+      row(e, {
+        status: 'cancelled',
+        cancellation_reason: 'out_of_stock',
+        payment_id: payE,
+        payment_version: 3,
+        payment_status: 'voided',
+        ...{ authorized: 6468, captured: 0, refunded: 0 },
+        updated_at: at(voidedE),
+        version: 2,
+      }),
+      row(a, {
+        order_number: 'TL-000001',
+        status: 'delivered',
+        payment_id: payA,
+        payment_version: 5,
+        payment_status: 'refunded',
+        ...{ authorized: 6468, captured: 6468, refunded: 6468 },
+        shipped: true,
+        carrier: 'DHL',
+        tracking_number: 'JD0001',
+        updated_at: at(refundedA),
+        version: 12,
+      }),
+      row(b, {
+        order_number: 'TL-000002',
+        status: 'shipped',
+        payment_id: payB2,
+        payment_version: 4,
+        payment_status: 'partially_refunded',
+        ...{ authorized: 6468, captured: 6468, refunded: 500 },
+        shipped: true,
+        updated_at: at(refundedB),
+        version: 9,
+      }),
+    ]);
+    // Every event of a placed order is in its timeline once; nothing of the order never placed is.
+    const { rows: timeline } = await oneBatch.query<{ event_id: string }>(
+      'SELECT event_id FROM order_timeline ORDER BY position',
+    );
+    expect(timeline.map((row) => row.event_id)).toEqual(
+      log.events
+        .filter((event) => (event.data as { orderId: string }).orderId !== u)
+        .map((event) => event.eventId),
+    );
+    expect(timeline).toHaveLength(43);
+
+    // (b) one event per batch, (c) batches of 3, and today's statements one event at a time.
+    const builds: Record<string, [number, Projection]> = {
+      'one event per batch': [1, ordersProjection],
+      'batches of 3': [3, ordersProjection],
+      'the per-event reference': [1, ordersPerEventReference],
+    };
+    for (const [build, [size, projection]] of Object.entries(builds)) {
+      const other = await freshTables();
+      await inBatches(other, log.delivered, size, projection);
+      expect({ build, ...(await tableDigests(other, ROW_ORDER)) }).toEqual({ build, ...digests });
+    }
+
+    // (d) everything again, as one batch and in batches of 3.
+    await inBatches(oneBatch, log.delivered, log.delivered.length);
+    await inBatches(oneBatch, log.delivered, 3);
+    expect(await tableDigests(oneBatch, ROW_ORDER)).toEqual(digests);
+  });
+
+  it('ignores the events of an order that come before it is placed in the same batch, as one at a time', async () => {
+    const log = new OrderLog();
+    const [orderId, paymentId] = [randomUUID(), randomUUID()];
+    log.payment(paymentId, orderId, 'PaymentInitiated', initiated);
+    const placedEvent = log.order(orderId, 'OrderPlaced', placed('cart'));
+    const authorized = log.payment(paymentId, orderId, 'PaymentAuthorized', {
+      providerPaymentId: 'pi',
+      ...money(6468),
+    });
+
+    const batched = await freshTables();
+    await inBatches(batched, log.delivered, log.delivered.length);
+    const reference = await freshTables();
+    await inBatches(reference, log.delivered, 1, ordersPerEventReference);
+
+    expect(await tableDigests(batched, ROW_ORDER)).toEqual(await tableDigests(reference, ROW_ORDER));
+    const { rows } = await batched.query(
+      `SELECT o.payment_id, o.payment_status, o.amount_authorized::int AS authorized, o.version,
+         array_agg(t.event_id ORDER BY t.position) AS timeline
+       FROM orders o JOIN order_timeline t USING (order_id) GROUP BY o.order_id`,
+    );
+    // The authorization is recorded (the order is known by then) but is not about the payment shown: none.
+    expect(rows).toEqual([
+      {
+        payment_id: null,
+        payment_status: 'none',
+        authorized: 0,
+        version: 1,
+        timeline: [placedEvent.eventId, authorized.eventId],
+      },
+    ]);
+  });
+
+  it('fails a batch holding a malformed event as a whole, and that event alone, as it did one at a time', async () => {
+    const log = new OrderLog();
+    const [orderId, paymentId] = [randomUUID(), randomUUID()];
+    log.order(orderId, 'OrderPlaced', placed('cart'));
+    log.payment(paymentId, orderId, 'PaymentInitiated', initiated);
+    const malformed = log.payment(paymentId, orderId, 'PaymentAuthorized', {
+      providerPaymentId: 'pi',
+      ...money(64.68),
+    });
+    // A later initiation would leave valid rows behind: the error must come from the event itself.
+    log.payment(randomUUID(), orderId, 'PaymentInitiated', initiated);
+
+    const sql = await freshTables();
+    await expect(inBatches(sql, log.delivered, log.delivered.length)).rejects.toThrow();
+    expect(await tableDigests(sql, ROW_ORDER)).toEqual(await tableDigests(await freshTables(), ROW_ORDER));
+
+    const reference = await freshTables();
+    for (const event of log.delivered) {
+      const outcome = (sql: SqlClient, projection: Projection) =>
+        sql
+          .transaction((tx) => projection.apply(tx, [event]))
+          .then(
+            () => 'applied',
+            () => 'failed',
+          );
+      const expected = event === malformed ? 'failed' : 'applied';
+      expect([
+        await outcome(sql, ordersProjection),
+        await outcome(reference, ordersPerEventReference),
+      ]).toEqual([expected, expected]);
+    }
+    expect(await tableDigests(sql, ROW_ORDER)).toEqual(await tableDigests(reference, ROW_ORDER));
+  });
+
+  it('leaves events of other types alone', async () => {
+    const sql = await freshTables();
+    const log = new OrderLog();
+    await inBatches(
+      sql,
+      [{ ...log.order(randomUUID(), 'OrderPlaced', placed('cart')), type: 'CartOpened' }],
+      1,
+    );
+    expect((await sql.query('SELECT * FROM orders')).rows).toEqual([]);
   });
 });
