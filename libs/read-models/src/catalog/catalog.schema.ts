@@ -6,12 +6,18 @@ import type { ProjectionStorage } from '../projection';
  * lowercased (so that a correction reads as a word), from name, category, description and attribute values;
  * shorter than three letters they have too few trigrams to compare.
  */
-export const searchTermsOf = (where: string): string => `
+export const searchTermsOf = (where: string): string => searchTermsFrom(`catalog_products WHERE ${where}`);
+
+/**
+ * {@link searchTermsOf} over any relation with the product's `sku`, `name`, `category`, `description` and
+ * `attributes` (jsonb): the projection derives the words of texts a product had only within one batch.
+ */
+export const searchTermsFrom = (source: string): string => `
   SELECT DISTINCT sku, term FROM (
     SELECT sku, unnest(tsvector_to_array(
       to_tsvector('simple'::regconfig, name || ' ' || category || ' ' || description) ||
       jsonb_to_tsvector('simple'::regconfig, attributes, '["string"]'))) AS term
-    FROM catalog_products WHERE ${where}
+    FROM ${source}
   ) t WHERE length(term) >= 3`;
 
 /**

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { quoteIdentifier, splitStatements, type SqlClient, type SqlExecutor } from '@tally/database';
-import { START, type Checkpoint, type EventStore, type RecordedEvent } from '@tally/event-store';
+import {
+  START,
+  type Checkpoint,
+  type EventStore,
+  type ReadAllResult,
+  type RecordedEvent,
+} from '@tally/event-store';
 import type { Projection, ProjectionStorage } from '../projection';
 import { isTransientError } from '../projection-runner';
 
@@ -224,41 +230,68 @@ export interface FillOptions {
 }
 
 /**
+ * Pages the fill may read ahead of the one being applied. Set-based handlers apply a page in about the
+ * time the store takes to deliver one, and the two vary (a page of product events, a page of orders): two
+ * pages of slack keep the reader from waiting for a slow apply, and the applier from waiting for a slow read.
+ */
+const READ_AHEAD = 2;
+
+/** A page read, and where it was read from. */
+interface FetchedPage {
+  readonly after: Checkpoint;
+  readonly page: ReadAllResult;
+}
+
+/**
  * Fills the copy from `from` to the head (or `until`), one transaction per batch. The copy is not served
  * while it fills, so commits need not wait for the WAL flush: a crash loses at most the last batches,
- * and their checkpoint with them. The next batch is read while the current one is applied.
+ * and their checkpoint with them. The store is read up to {@link READ_AHEAD} pages ahead of the batch
+ * being applied, each read starting as soon as the one before it returned.
  */
 export async function fillCopy(options: FillOptions): Promise<Checkpoint> {
   const { sql, store, projection, live, copy, until, batchSize, signal } = options;
-  const read = (after: Checkpoint) =>
-    store.readAll({ after, limit: batchSize, types: projection.eventTypes });
   let after = options.from;
   if (until !== undefined && after >= until) return after;
-  let pending: ReturnType<typeof read> | undefined = read(after);
-  try {
-    while (pending) {
-      signal?.throwIfAborted();
-      const { events, next } = await pending;
-      pending = undefined;
-      if (events.length === 0 && next <= after) return after;
-      const reachedUntil = until !== undefined && next >= until;
-      const checkpoint = reachedUntil ? until : next;
-      const batch = reachedUntil ? events.filter((event) => event.position <= until) : events;
-      if (!reachedUntil) pending = read(next);
-      const applied = await sql.transaction(async (tx) => {
-        await tx.query('SET LOCAL synchronous_commit = off');
-        await targetCopy(tx, copy, live);
-        const result = await applyToCopy(tx, projection, batch, options.recordPoison ? live : undefined);
-        await options.persist?.(tx, checkpoint, result);
-        return result;
-      });
-      after = checkpoint;
-      await options.onBatch?.(checkpoint, applied);
+  const readAfter = (at: Checkpoint): Promise<FetchedPage> =>
+    store
+      .readAll({ after: at, limit: batchSize, types: projection.eventTypes })
+      .then((page) => ({ after: at, page }));
+  // The last page: nothing new (the head), or the one that reaches `until`.
+  const isLast = ({ after: at, page }: FetchedPage) =>
+    (page.events.length === 0 && page.next <= at) || (until !== undefined && page.next >= until);
+  // A read that fails while a batch is applied must not be an unhandled rejection: each promise gets a
+  // handler when it is made, and the failure surfaces when the loop awaits it.
+  const handled = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let newest: Promise<FetchedPage | undefined> = handled(readAfter(after));
+  const ahead = [newest];
+  for (;;) {
+    while (ahead.length < READ_AHEAD) {
+      newest = handled(
+        newest.then((fetched) => (fetched && !isLast(fetched) ? readAfter(fetched.page.next) : undefined)),
+      );
+      ahead.push(newest);
     }
-    return after;
-  } finally {
-    // A read in flight when the fill stopped (aborted, failed) must not become an unhandled rejection.
-    void pending?.catch(() => undefined);
+    signal?.throwIfAborted();
+    const fetched = await ahead.shift();
+    if (!fetched) return after;
+    const { events, next } = fetched.page;
+    if (events.length === 0 && next <= after) return after;
+    const reachedUntil = until !== undefined && next >= until;
+    const checkpoint = reachedUntil ? until : next;
+    const batch = reachedUntil ? events.filter((event) => event.position <= until) : events;
+    const applied = await sql.transaction(async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit = off');
+      await targetCopy(tx, copy, live);
+      const result = await applyToCopy(tx, projection, batch, options.recordPoison ? live : undefined);
+      await options.persist?.(tx, checkpoint, result);
+      return result;
+    });
+    after = checkpoint;
+    await options.onBatch?.(checkpoint, applied);
+    if (reachedUntil) return after;
   }
 }
 
