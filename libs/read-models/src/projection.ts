@@ -40,6 +40,13 @@ export interface ProjectionStorage {
    */
   readonly volatileColumns?: Readonly<Record<string, readonly string[]>>;
   /**
+   * Secondary indexes and foreign keys (by name) that the projection's own statements do not read
+   * through. A rebuild drops them from the empty copy and creates them once the copy has caught up,
+   * before the switch: one sort per index and one check per key instead of maintaining them row by row,
+   * which is most of the cost of a bulk fill. Unique indexes are never deferred (they decide conflicts).
+   */
+  readonly deferredDuringRebuild?: readonly string[];
+  /**
    * Objects that depend on the tables (views, grants) and must follow a blue/green switch: inside the
    * switch transaction the rebuild drops `dropViews` (in the live schema) before moving the tables, and
    * calls `recreate` with the live schema first on the search path after moving them.

@@ -52,4 +52,6 @@ CREATE INDEX carts_customer_open_newest ON carts (customer_id, opened_at DESC, c
 export const cartsStorage: ProjectionStorage = {
   tables: ['carts', 'cart_lines'],
   migrations: cartsMigrations,
+  // The projection reads carts and their lines by cart id: the primary keys.
+  deferredDuringRebuild: ['carts_customer', 'carts_customer_open_newest', 'cart_lines_cart_id_fkey'],
 };

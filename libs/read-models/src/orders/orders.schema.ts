@@ -72,4 +72,12 @@ CREATE INDEX order_timeline_order ON order_timeline (order_id, position);
 export const ordersStorage: ProjectionStorage = {
   tables: ['orders', 'order_timeline'],
   migrations: ordersMigrations,
+  // The projection reads orders by id and the timeline by (stream, version): its primary keys.
+  deferredDuringRebuild: [
+    'orders_newest',
+    'orders_customer_newest',
+    'orders_status_newest',
+    'order_timeline_order',
+    'order_timeline_order_id_fkey',
+  ],
 };

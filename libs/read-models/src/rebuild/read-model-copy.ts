@@ -78,6 +78,66 @@ export async function createCopy(
   await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(live)}, public`);
 }
 
+// Where a copy keeps the DDL of what it deferred until the fill is done, so a resumed rebuild still has it.
+const DEFERRED = 'tally_deferred_ddl';
+
+/**
+ * Drops the copy's `names` (non-unique indexes and foreign keys; see
+ * `ProjectionStorage.deferredDuringRebuild`), keeping the statements that create them again in the copy
+ * for {@link createDeferred}. A name the copy does not have is a mistake in the storage and throws.
+ */
+export async function deferIndexes(tx: SqlExecutor, copy: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const { rows } = await tx.query<{ name: string; create: string; drop: string; kind: string }>(
+    `SELECT c.conname AS name, 'f' AS kind,
+       format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s', n.nspname, t.relname, c.conname,
+         pg_get_constraintdef(c.oid)) AS create,
+       format('ALTER TABLE %I.%I DROP CONSTRAINT %I', n.nspname, t.relname, c.conname) AS drop
+     FROM pg_constraint c
+     JOIN pg_class t ON t.oid = c.conrelid
+     JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = $1 AND c.contype = 'f' AND c.conname = ANY($2::text[])
+     UNION ALL
+     SELECT i.relname, 'i', pg_get_indexdef(i.oid), format('DROP INDEX %I.%I', n.nspname, i.relname)
+     FROM pg_index x
+     JOIN pg_class i ON i.oid = x.indexrelid
+     JOIN pg_namespace n ON n.oid = i.relnamespace
+     WHERE n.nspname = $1 AND NOT x.indisunique AND i.relname = ANY($2::text[])`,
+    [copy, names],
+  );
+  const missing = names.filter((name) => !rows.some((row) => row.name === name));
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot defer ${missing.join(', ')}: not a foreign key or non-unique index of the copy in ${copy}`,
+    );
+  }
+  const table = `${quoteIdentifier(copy)}.${DEFERRED}`;
+  await tx.query(`CREATE TABLE ${table} (n int PRIMARY KEY, ddl text NOT NULL)`);
+  // Indexes before keys: a key's check then reads through whatever index it may use.
+  const ordered = [...rows].sort((a, b) => a.kind.localeCompare(b.kind) * -1);
+  await tx.query(
+    `INSERT INTO ${table} (n, ddl) SELECT n::int, ddl FROM unnest($1::text[]) WITH ORDINALITY AS d(ddl, n)`,
+    [ordered.map((row) => row.create)],
+  );
+  for (const row of ordered) await tx.query(row.drop);
+}
+
+/** Creates what {@link deferIndexes} dropped from the copy; nothing when it deferred nothing or ran already. */
+export async function createDeferred(sql: SqlClient, copy: string): Promise<number> {
+  return sql.transaction(async (tx) => {
+    const { rows: found } = await tx.query<{ found: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS found',
+      [`${quoteIdentifier(copy)}.${DEFERRED}`],
+    );
+    if (found[0]?.found !== true) return 0;
+    const table = `${quoteIdentifier(copy)}.${DEFERRED}`;
+    const { rows } = await tx.query<{ ddl: string }>(`SELECT ddl FROM ${table} ORDER BY n`);
+    for (const row of rows) await tx.query(row.ddl);
+    await tx.query(`DROP TABLE ${table}`);
+    return rows.length;
+  });
+}
+
 export async function schemaExists(sql: SqlExecutor, schema: string): Promise<boolean> {
   const { rows } = await sql.query<{ found: boolean }>(
     'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found',

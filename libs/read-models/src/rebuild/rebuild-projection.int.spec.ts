@@ -255,5 +255,68 @@ describe('rebuildProjection', () => {
       expect(await getCart(h.sql, cartId)).toMatchObject({ lines: [{ quantity: 7 }] });
       expect(await schemas(h)).toEqual([]);
     });
+    it('fills the carts copy without the indexes and keys it defers, and switches in the same set', async () => {
+      const structures = async () => {
+        const { rows } = await h.sql.query<{ def: string }>(
+          `SELECT replace(pg_get_indexdef(i.indexrelid), $1, 'S') AS def
+           FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+           WHERE t.relnamespace = $1::regnamespace AND t.relname IN ('carts', 'cart_lines')
+           UNION ALL
+           SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE connamespace = $1::regnamespace AND contype = 'f'
+             AND conrelid::regclass::text LIKE '%cart_lines'
+           ORDER BY 1`,
+          [h.db.schema],
+        );
+        return rows.map((row) => row.def);
+      };
+      const before = await structures();
+      expect(before).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('carts_customer_open_newest'),
+          expect.stringContaining('cart_lines_cart_id_fkey FOREIGN KEY (cart_id) REFERENCES'),
+        ]),
+      );
+      const cartId = randomUUID();
+      const token = await h.append(cartStreamId(cartId), cartWithTwoMugs(cartId));
+      expect(await h.caughtUp(token)).toBe(true);
+
+      const copy = `${h.db.schema}__rebuild_carts`;
+      const during: string[][] = [];
+      const phases: RebuildProgress['phase'][] = [];
+      await rebuildProjection({
+        sql: h.sql,
+        store: h.store,
+        projection: cartsProjection,
+        onProgress: async (progress) => {
+          phases.push(progress.phase);
+          if (progress.phase !== 'filling' || progress.processed === 0) return;
+          const { rows } = await h.sql.query<{ name: string }>(
+            `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1
+             UNION ALL SELECT conname FROM pg_constraint WHERE connamespace = $1::regnamespace AND contype = 'f'
+             ORDER BY 1`,
+            [copy],
+          );
+          during.push(rows.map((row) => row.name));
+        },
+      });
+
+      // While filling, the copy had its primary keys and the list of what it deferred, nothing else.
+      expect(during.at(-1)).toEqual(['cart_lines_pkey', 'carts_pkey', 'tally_deferred_ddl_pkey']);
+      expect(phases).toEqual(expect.arrayContaining(['filling', 'indexing', 'switching', 'switched']));
+      expect(await structures()).toEqual(before);
+      expect(await getCart(h.sql, cartId)).toMatchObject({ lines: [{ sku: 'MUG', quantity: 2 }] });
+      expect(await schemas(h)).toEqual([]);
+    });
+
+    it('refuses to start a rebuild whose storage defers an index the tables do not have', async () => {
+      const projection = {
+        ...cartsProjection,
+        storage: { ...cartsProjection.storage!, deferredDuringRebuild: ['carts_pkey', 'no_such_index'] },
+      };
+      await expect(rebuildProjection({ sql: h.sql, store: h.store, projection })).rejects.toThrow(
+        /Cannot defer carts_pkey, no_such_index/,
+      );
+    });
   });
 });

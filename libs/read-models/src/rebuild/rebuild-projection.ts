@@ -10,6 +10,8 @@ import {
   CopyOvertakenError,
   countEvents,
   createCopy,
+  createDeferred,
+  deferIndexes,
   dropSchema,
   ensureCheckpointRow,
   fillCopy,
@@ -25,7 +27,8 @@ import {
 /** Where a rebuild stands, reported after every batch. */
 export interface RebuildProgress {
   readonly projection: string;
-  readonly phase: 'filling' | 'switching' | 'switched';
+  /** `indexing`: creating the indexes and keys the fill went without (`deferredDuringRebuild`). */
+  readonly phase: 'filling' | 'indexing' | 'switching' | 'switched';
   /** Events applied to the new copy since it was created (including before a resume). */
   readonly processed: number;
   /** Events of the projection's types in the log when the rebuild (re)started; grows with new events. */
@@ -123,6 +126,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         return { checkpoint: previous.checkpoint, processed: previous.eventsProcessed, resumed: true };
       }
       await createCopy(tx, storage, live, copy);
+      await deferIndexes(tx, copy, storage.deferredDuringRebuild ?? []);
       await tx.query(
         `INSERT INTO ${rebuilds} (name, schema, checkpoint, events_processed, total_estimate, state,
            started_at, updated_at, finished_at, error)
@@ -181,6 +185,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     try {
       await report('filling');
       checkpoint = await fillToHead();
+      await report('indexing');
+      await createDeferred(sql, copy);
       const attempts = options.switchAttempts ?? 10;
       for (let attempt = 1; ; attempt++) {
         await report('switching');
