@@ -140,6 +140,30 @@ describe('PostgresEventStore on PostgreSQL', () => {
     expect(filtered.events.map((event) => event.position)).toEqual(events.map((event) => event.position));
   });
 
+  it('scans a bounded window past events of other types, then continues after its end', async () => {
+    // A page of 1 scans 10,000 events (the least window); 10,050 of another type come first.
+    const { store } = fixture;
+    const stream = streamId('cart');
+    const others = Array.from({ length: 10_050 }, () => newEvent('ItemRemoved'));
+    const wanted = newEvent('ItemAdded');
+    await store.append(stream, others, { expectedVersion: 'no_stream' });
+    const appended = await store.append(stream, [wanted], { expectedVersion: others.length });
+
+    const scanned = await store.readAll({ limit: 1, types: ['ItemAdded'] });
+    expect(scanned.events).toEqual([]);
+    expect(scanned.next > START && scanned.next < appended.checkpoint).toBe(true);
+    const found = await store.readAll({ after: scanned.next, limit: 1, types: ['ItemAdded'] });
+    expect(found.events.map((event) => event.eventId)).toEqual([wanted.eventId]);
+    expect(found.next).toBe(appended.checkpoint);
+    // PostgreSQL writes the checkpoint and the instant: they read as the append's and as JavaScript's.
+    const [event] = found.events;
+    expect(event!.position).toBe(appended.checkpoint);
+    expect(event!.recordedAt).toBe(new Date(event!.recordedAt).toISOString());
+    expect(event).toEqual((await store.readStream(stream, { fromVersion: others.length + 1 }))[0]);
+    const unfiltered = await store.readAll({ after: scanned.next, limit: 100_000 });
+    expect(unfiltered.events.at(-1)).toEqual(event);
+  });
+
   it('reports events held back by an open transaction as visibility lag, and as metrics', async () => {
     const store = fixture.store;
     const registry = new Registry();

@@ -43,64 +43,84 @@ export interface VisibilityLag {
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 const DEFAULT_BATCH_SIZE = 500;
 // A filtered `readAll` scans at most this many events of the global log per call (bounded latency even
-// when the requested types are rare); `next` then points at the last scanned event.
+// when the requested types are rare), or SCAN_ROWS_PER_EVENT per requested event for big pages; `next`
+// then points at the last scanned event. Scanning a row costs a small fraction of delivering an event, so
+// the window adds little to a full page's time and lets a rebuild read rare types in big pages.
 const MIN_SCAN_WINDOW = 10_000;
+const SCAN_ROWS_PER_EVENT = 10;
 // 'any' / 'stream_exists' appends that lose a race for the next version re-read the head and retry.
 const MAX_APPEND_ATTEMPTS = 100;
 // At most one NOTIFY per store per this many ms (the first of a quiet period goes out at once).
 const ANNOUNCE_INTERVAL_MS = 20;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
-  e.event_id::text AS event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at,
-  encode(e.hash, 'hex') AS hash`;
-
 // One round trip: `event_store_append` (migrations 0002, 0003) reads the stream's head, checks the
 // expectation and inserts the batch with consecutive versions, each event hash-chained to the one before.
 const APPEND_SQL = `SELECT head_version, last_version, last_transaction_id, last_position
 FROM event_store_append($1, $2::jsonb, $3, $4)`;
 
+// What `readAll` delivers, converted by PostgreSQL into the strings a `RecordedEvent` holds (the checkpoint
+// as `encodePostgresCheckpoint` writes it, the instant as `Date.toISOString` does), so that Node.js only
+// parses the JSON: the driver's date parsing and the checkpoint encoding were about a third of the Node.js
+// CPU per event delivered.
+const POSITION_TEXT = (alias: string) =>
+  `lpad(${alias}.transaction_id::text, 20, '0') || '.' || lpad(${alias}.position::text, 20, '0')`;
+const READ_ALL_COLUMNS = `${POSITION_TEXT('e')} AS position, e.event_id::text AS event_id, e.stream_id,
+  e.version, e.type, e.data, e.metadata,
+  to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at,
+  encode(e.hash, 'hex') AS hash`;
+
 // Gap-safe global read (ADR 0002): only transactions older than the oldest running one are read, so no
 // transaction can later commit an event in front of what was delivered.
-const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS}
+const READ_ALL_SQL = `SELECT ${READ_ALL_COLUMNS}
 FROM events e
 WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
 ORDER BY e.transaction_id, e.position
 LIMIT $3`;
 
-// Filtered read: scan a bounded window of the (narrow) primary key in delivery order, keep the wanted
-// types, then fetch only those rows. Each row also carries the last scanned key so `next` can move past
-// events of other types.
-const READ_ALL_FILTERED_SQL = `WITH horizon AS MATERIALIZED (
-  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
-),
-scanned AS MATERIALIZED (
-  SELECT e.transaction_id, e.position, e.type
+// Filtered read: scan a bounded window of the (narrow) primary key in delivery order, keeping the wanted
+// types as the scan goes (it stops at the `limit`-th), then fetch only those rows. Nothing wide is
+// materialized or sorted in PostgreSQL (sorting whole events spilled to disk): the events come back in no
+// guaranteed order and `readAll` sorts them, already in order in practice, so at next to no cost. One
+// extra row carries where the scan ended, needed (and computed, by scanning the window's keys again) only
+// when the page is not full: `next` then moves past events of other types.
+const SCAN_WINDOW = `SELECT e.transaction_id, e.position, e.type
   FROM events e
   WHERE e.transaction_id < (SELECT xmin FROM horizon)
     AND (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
   ORDER BY e.transaction_id, e.position
-  LIMIT $4
+  LIMIT $4`;
+const READ_ALL_FILTERED_SQL = `WITH horizon AS MATERIALIZED (
+  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
 ),
 matched AS MATERIALIZED (
-  SELECT transaction_id, position FROM scanned
-  WHERE type = ANY($5::text[])
-  ORDER BY transaction_id, position
+  SELECT s.transaction_id, s.position FROM (${SCAN_WINDOW}) s
+  WHERE s.type = ANY($5::text[])
   LIMIT $3
-),
-tail AS (
-  SELECT transaction_id::text AS scanned_transaction_id, position::text AS scanned_position
-  FROM scanned ORDER BY transaction_id DESC, position DESC LIMIT 1
 )
-SELECT tail.scanned_transaction_id, tail.scanned_position, found.*
-FROM tail LEFT JOIN (
-  SELECT ${EVENT_COLUMNS}, e.transaction_id AS sort_transaction_id, e.position AS sort_position
-  FROM matched m JOIN events e ON e.transaction_id = m.transaction_id AND e.position = m.position
-) found ON true
-ORDER BY found.sort_transaction_id, found.sort_position`;
+SELECT CASE WHEN (SELECT count(*) FROM matched) < $3 THEN (
+    SELECT ${POSITION_TEXT('w')} FROM (
+      SELECT s.transaction_id, s.position FROM (${SCAN_WINDOW}) s
+      ORDER BY s.transaction_id DESC, s.position DESC LIMIT 1
+    ) w
+  ) END AS scanned_to,
+  NULL AS position, NULL AS event_id, NULL AS stream_id, NULL::int AS version, NULL AS type,
+  NULL::jsonb AS data, NULL::jsonb AS metadata, NULL AS recorded_at, NULL AS hash
+UNION ALL
+SELECT NULL, ${READ_ALL_COLUMNS}
+FROM matched m JOIN events e ON e.transaction_id = m.transaction_id AND e.position = m.position`;
 
-const READ_STREAM_SQL = `SELECT ${EVENT_COLUMNS}
+// A stream read leaves out the stream id (the caller's argument) and has the database write `recordedAt` as
+// `Date.toISOString` does (the text the event hash covers, migration 0003), not as a timestamp to parse
+// into a Date and print again: per event that parse and print cost more than the to_char. As-of reads of
+// long streams return hundreds of events, so the per-row work is most of their cost.
+const STREAM_EVENT_COLUMNS = `e.transaction_id::text AS transaction_id, e.position::text AS position,
+  e.event_id::text AS event_id, e.version, e.type, e.data, e.metadata,
+  to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at,
+  encode(e.hash, 'hex') AS hash`;
+
+const READ_STREAM_SQL = `SELECT ${STREAM_EVENT_COLUMNS}
 FROM events e
 WHERE e.stream_id = $1 AND e.version BETWEEN $2 AND $3
   AND e.recorded_at <= coalesce($4::timestamptz, 'infinity')
@@ -118,16 +138,15 @@ const VISIBILITY_LAG_SQL = `SELECT count(*)::int AS events,
 FROM events
 WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`;
 
-interface EventRow {
+interface StreamEventRow {
   transaction_id: string;
   position: string;
   event_id: string;
-  stream_id: string;
   version: number;
   type: string;
   data: JsonValue;
   metadata: EventMetadata;
-  recorded_at: Date;
+  recorded_at: string;
   hash: string;
 }
 
@@ -146,9 +165,21 @@ interface StoredIdRow {
   position: string;
 }
 
-type FilteredRow = { scanned_transaction_id: string; scanned_position: string } & (
-  EventRow | { [K in keyof EventRow]: null }
-);
+interface ReadAllRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: JsonValue;
+  metadata: EventMetadata;
+  recorded_at: string;
+  hash: string;
+}
+
+/** A filtered read's row: an event, or (once, with every event column null) where the scan ended. */
+type FilteredRow =
+  ({ scanned_to: null } & ReadAllRow) | ({ scanned_to: string | null } & { [K in keyof ReadAllRow]: null });
 
 /**
  * The event store on PostgreSQL or PGlite (same SQL). Appends are single statements; the global log is
@@ -225,13 +256,23 @@ export class PostgresEventStore implements EventStore {
     const from = Math.max(1, options.fromVersion ?? 1);
     const to = Math.min(MAX_VERSION, options.toVersion ?? MAX_VERSION);
     if (to < from) return [];
-    const { rows } = await this.sql.query<EventRow>(READ_STREAM_SQL, [
+    const { rows } = await this.sql.query<StreamEventRow>(READ_STREAM_SQL, [
       streamId,
       from,
       to,
       options.asOf ? options.asOf.toISOString() : null,
     ]);
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      streamId,
+      version: row.version,
+      type: row.type,
+      data: row.data,
+      metadata: row.metadata,
+      position: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
+      recordedAt: row.recorded_at,
+      hash: row.hash,
+    }));
   }
 
   async readAll(options: ReadAllOptions): Promise<ReadAllResult> {
@@ -240,33 +281,31 @@ export class PostgresEventStore implements EventStore {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`readAll limit must be >= 1: ${limit}`);
     const from = decodePostgresCheckpoint(after);
     if (options.types === undefined) {
-      const { rows } = await this.sql.query<EventRow>(READ_ALL_SQL, [
+      const { rows } = await this.sql.query<ReadAllRow>(READ_ALL_SQL, [
         from.transactionId,
         from.position,
         limit,
       ]);
-      const events = rows.map(toRecordedEvent);
+      const events = rows.map(fromReadAllRow);
       return { events, next: events.at(-1)?.position ?? after };
     }
     const { rows } = await this.sql.query<FilteredRow>(READ_ALL_FILTERED_SQL, [
       from.transactionId,
       from.position,
       limit,
-      Math.max(limit, MIN_SCAN_WINDOW),
+      Math.max(MIN_SCAN_WINDOW, limit * SCAN_ROWS_PER_EVENT),
       options.types,
     ]);
-    const first = rows[0];
-    if (!first) return { events: [], next: after };
-    const events = rows
-      .filter((row): row is FilteredRow & EventRow => row.event_id !== null)
-      .map(toRecordedEvent);
-    const scannedTo = encodePostgresCheckpoint({
-      transactionId: first.scanned_transaction_id,
-      position: first.scanned_position,
-    });
+    let scannedTo: Checkpoint | null = null;
+    const events: RecordedEvent[] = [];
+    for (const row of rows) {
+      if (row.position === null) scannedTo = row.scanned_to;
+      else events.push(fromReadAllRow(row));
+    }
+    events.sort(byPosition);
     // A full page may stop before the end of the scanned window: continue right after its last event.
     const last = events.at(-1);
-    const next = last && events.length === limit ? last.position : scannedTo;
+    const next = last && events.length === limit ? last.position : (scannedTo ?? after);
     return { events, next };
   }
 
@@ -403,7 +442,7 @@ function defaultChannel(schema: string): string {
   return `${name.slice(0, 50)}_${digest}`;
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function fromReadAllRow(row: ReadAllRow): RecordedEvent {
   return {
     eventId: row.event_id,
     streamId: row.stream_id,
@@ -411,10 +450,15 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
-    position: encodePostgresCheckpoint({ transactionId: row.transaction_id, position: row.position }),
-    recordedAt: row.recorded_at.toISOString(),
+    position: row.position,
+    recordedAt: row.recorded_at,
     hash: row.hash,
   };
+}
+
+/** Delivery order: checkpoints compare as strings. */
+function byPosition(a: RecordedEvent, b: RecordedEvent): number {
+  return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
 }
 
 function delay(ms: number): Promise<void> {
