@@ -135,24 +135,33 @@ export async function lastCheckpoint(sql: SqlExecutor): Promise<SignedCheckpoint
 
 // The cursor columns are renamed and qualified: an ORDER BY on an output column named like the input
 // would sort the text (so '999999' after '1000000') and page backwards.
-// One page of leaves in delivery order: the RFC 6962 leaf hashes (SHA-256 of 0x00 || event hash), computed
-// by the database and concatenated into one bytea, so that a page costs one value to decode instead of one
-// row object and hex string per event.
-const LEAF_PAGE = `WITH page AS MATERIALIZED (
+// The last key of the next page: `$5` keys ahead in delivery order (an index scan of the primary key).
+const LEAF_PAGE_END = `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position
+FROM events e
+WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+  AND (e.transaction_id, e.position) <= ($3::xid8, $4::bigint)
+ORDER BY e.transaction_id, e.position
+OFFSET $5 - 1 LIMIT 1`;
+
+// One page of leaves between two known keys, in delivery order: the RFC 6962 leaf hashes (SHA-256 of
+// 0x00 || event hash), computed by the database and concatenated into one bytea, so that a page costs one
+// value to decode instead of one row object and hex string per event. The LIMIT keeps the planner on the
+// primary key (a range of two row comparisons is estimated far too wide, and it would scan the table).
+const LEAF_PAGE = `SELECT count(*)::int AS leaves,
+  string_agg(sha256('\\x00'::bytea || p.hash), ''::bytea ORDER BY p.transaction_id, p.position) AS hashes
+FROM (
   SELECT e.transaction_id, e.position, e.hash FROM events e
   WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
     AND (e.transaction_id, e.position) <= ($3::xid8, $4::bigint)
   ORDER BY e.transaction_id, e.position
   LIMIT $5
-)
-SELECT (SELECT count(*) FROM page)::int AS leaves,
-  (SELECT string_agg(sha256('\\x00'::bytea || hash), ''::bytea ORDER BY transaction_id, position) FROM page) AS hashes,
-  (SELECT p.transaction_id::text AS t FROM page p ORDER BY p.transaction_id DESC, p.position DESC LIMIT 1) AS last_transaction_id,
-  (SELECT p.position::text AS p FROM page p ORDER BY p.transaction_id DESC, p.position DESC LIMIT 1) AS last_position`;
+) p`;
 
 /**
  * Calls `onPage` with the leaf hashes of the events after `after` up to and including `upTo` (event store
  * checkpoints; '' = the start), in delivery order, `pageSize` at a time, as one buffer of 32-byte hashes.
+ * With `concurrency` above 1 (and a pooled `sql`), that many pages are read at once on separate
+ * connections while `onPage` folds the earlier ones; pages still reach `onPage` one at a time, in order.
  */
 export async function readLeafHashes(
   sql: SqlExecutor,
@@ -160,27 +169,79 @@ export async function readLeafHashes(
   upTo: string,
   onPage: (leaves: Buffer, count: number) => void,
   pageSize = LOG_PAGE_SIZE,
+  concurrency = 1,
 ): Promise<void> {
   const end = decodePostgresCheckpoint(upTo);
-  let cursor: PostgresLogPosition = decodePostgresCheckpoint(after);
-  for (;;) {
-    // Keyset paging on the primary key; the bound keeps every page inside the signed horizon.
-    const { rows } = await sql.query<{
-      leaves: number;
-      hashes: Uint8Array | null;
-      last_transaction_id: string | null;
-      last_position: string | null;
-    }>(LEAF_PAGE, [cursor.transactionId, cursor.position, end.transactionId, end.position, pageSize]);
-    const page = rows[0];
-    if (!page || page.leaves === 0 || page.last_transaction_id === null || page.last_position === null)
-      return;
-    const hashes = page.hashes ?? new Uint8Array();
-    if (hashes.length !== page.leaves * 32) {
-      throw new Error(`events after ${encodeCursor(cursor)} include one without a hash`);
+  let lower: PostgresLogPosition | undefined = decodePostgresCheckpoint(after);
+  // Page bounds are taken one after another (each from the previous one's end), the pages themselves at
+  // once: finding a bound reads index keys only, reading a page hashes its rows.
+  let bounds: Promise<unknown> = Promise.resolve();
+  const nextPage = (): Promise<{ lower: PostgresLogPosition; upper: PostgresLogPosition } | undefined> => {
+    const taken = bounds.then(async () => {
+      if (lower === undefined) return undefined;
+      const from = lower;
+      const { rows } = await sql.query<{ transaction_id: string; position: string }>(LEAF_PAGE_END, [
+        from.transactionId,
+        from.position,
+        end.transactionId,
+        end.position,
+        pageSize,
+      ]);
+      const row = rows[0];
+      const upper = row ? { transactionId: row.transaction_id, position: row.position } : end;
+      lower = row ? upper : undefined;
+      return { lower: from, upper };
+    });
+    bounds = taken.catch(() => undefined);
+    return taken;
+  };
+  const readPage = async (): Promise<
+    { hashes: Buffer; leaves: number; lower: PostgresLogPosition } | undefined
+  > => {
+    const page = await nextPage();
+    if (!page) return undefined;
+    // The range holds `pageSize` events unless some were inserted into it since its bound was taken
+    // (only a superuser can write below the horizon): then it is read again, whole, with room to spare.
+    let limit = pageSize + 1;
+    let rows: { leaves: number; hashes: Uint8Array | null }[];
+    for (;;) {
+      ({ rows } = await sql.query<{ leaves: number; hashes: Uint8Array | null }>(LEAF_PAGE, [
+        page.lower.transactionId,
+        page.lower.position,
+        page.upper.transactionId,
+        page.upper.position,
+        limit,
+      ]));
+      if ((rows[0]?.leaves ?? 0) < limit) break;
+      limit *= 2;
     }
-    onPage(Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength), page.leaves);
-    cursor = { transactionId: page.last_transaction_id, position: page.last_position };
-    if (page.leaves < pageSize) return;
+    const leaves = rows[0]?.leaves ?? 0;
+    const hashes = rows[0]?.hashes ?? new Uint8Array();
+    return {
+      hashes: Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength),
+      leaves,
+      lower: page.lower,
+    };
+  };
+  const inFlight: Promise<Awaited<ReturnType<typeof readPage>>>[] = [];
+  try {
+    for (;;) {
+      while (inFlight.length < Math.max(1, concurrency)) {
+        const page = readPage();
+        // Handled when its turn comes; until then a failure must not count as unhandled.
+        page.catch(() => undefined);
+        inFlight.push(page);
+      }
+      const page = await inFlight.shift();
+      if (!page) return;
+      if (page.hashes.length !== page.leaves * 32) {
+        throw new Error(`events after ${encodeCursor(page.lower)} include one without a hash`);
+      }
+      if (page.leaves > 0) onPage(page.hashes, page.leaves);
+    }
+  } finally {
+    // Whatever stopped the loop, no query is left running behind the caller.
+    await Promise.allSettled(inFlight);
   }
 }
 

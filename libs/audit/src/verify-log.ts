@@ -83,30 +83,34 @@ interface PageResult {
   readonly failures: ChainFailure[];
 }
 
-// The first failing link of each stream in the page: a stored hash that is not the hash of the event over
-// its predecessor's stored hash, or a version that does not follow its predecessor's.
-const FAILURES = `SELECT coalesce(json_agg(f ORDER BY f.stream_id), '[]'::json) FROM (
-    SELECT DISTINCT ON (stream_id) stream_id, version, previous_version
-    FROM checked
-    WHERE NOT chained OR version <> coalesce(previous_version, 0) + 1
-    ORDER BY stream_id, version
-  ) f`;
+// Every failing link of the page's streams (the caller keeps the first of each): a stored hash that is
+// not the hash of the event over its predecessor's stored hash, or a version that does not follow its
+// predecessor's. One pass over the windowed rows; a page of an intact log has none.
+const PAGE_SUMMARY = `SELECT count(*)::int AS events,
+  count(*) FILTER (WHERE c.previous_version IS NULL)::int AS streams,
+  coalesce(
+    json_agg(json_build_object('stream_id', c.stream_id, 'version', c.version, 'previous_version', c.previous_version))
+      FILTER (WHERE NOT c.chained OR c.version <> coalesce(c.previous_version, 0) + 1),
+    '[]'::json
+  ) AS failures`;
 
-const CHAINS_BY_STREAMS = (where: string) => `WITH checked AS MATERIALIZED (
+// The window reads the page's rows in the order of `events_stream_version` (stream, version), so they need
+// no sort (see verifyChainsByStreams).
+const CHAINS_BY_STREAMS = (where: string) => `${PAGE_SUMMARY}
+FROM (
   SELECT e.stream_id, e.version,
     lag(e.version) OVER w AS previous_version,
     coalesce(e.hash = ${HASH_OF('e', `coalesce(lag(e.hash) OVER w, ${GENESIS})`)}, false) AS chained
   FROM events e
   WHERE ${where}
   WINDOW w AS (PARTITION BY e.stream_id ORDER BY e.version)
-)
-SELECT (SELECT count(*) FROM checked)::int AS events,
-  (SELECT count(DISTINCT stream_id) FROM checked)::int AS streams,
-  (${FAILURES}) AS failures`;
+) c`;
 
 // Events per chain page (whole streams, so about this many) and pages checked at once.
 const CHAIN_PAGE_SIZE = 10_000;
 const CHAIN_WORKERS = 4;
+// Leaf pages read at once (on PostgreSQL) while this process folds the earlier ones into the tree.
+const LEAF_READERS = 2;
 
 // About CHAIN_PAGE_SIZE events of whole streams: the stream id that many index entries ahead.
 const NEXT_STREAM_BOUND = `SELECT stream_id FROM events WHERE stream_id > $1 ORDER BY stream_id OFFSET $2 LIMIT 1`;
@@ -129,7 +133,10 @@ const CHAINS_AFTER = `WITH checked AS MATERIALIZED (
 SELECT (SELECT count(*) FROM checked)::int AS events,
   (SELECT c.transaction_id::text AS t FROM checked c ORDER BY c.transaction_id DESC, c.position DESC LIMIT 1) AS last_transaction_id,
   (SELECT c.position::text AS p FROM checked c ORDER BY c.transaction_id DESC, c.position DESC LIMIT 1) AS last_position,
-  (${FAILURES}) AS failures`;
+  (SELECT coalesce(json_agg(f), '[]'::json) FROM (
+    SELECT stream_id, version, previous_version FROM checked
+    WHERE NOT chained OR version <> coalesce(previous_version, 0) + 1
+  ) f) AS failures`;
 
 // Is the event's stored hash its hash as another version of its stream, or after another predecessor?
 const REORDERED_AS = `SELECT g.v AS version
@@ -197,7 +204,15 @@ export async function verifyLog(sql: SqlClient, options: VerifyLogOptions = {}):
   };
   const checkpointPass = () =>
     options.streamId === undefined
-      ? verifyCheckpoints(sql, from, checkpoints, leavesTotal, progressOf, options)
+      ? verifyCheckpoints(
+          sql,
+          from,
+          checkpoints,
+          leavesTotal,
+          progressOf,
+          options,
+          concurrent ? LEAF_READERS : 1,
+        )
       : Promise.resolve({ breaks: [], foreignKeys: [], checked: 0 } satisfies CheckpointsResult);
 
   let chains: ChainsResult;
@@ -296,6 +311,7 @@ async function verifyCheckpoints(
   leavesTotal: number,
   progressOf: (phase: VerifyProgress['phase'], total: number) => (more: number) => void,
   options: VerifyLogOptions,
+  leafReaders: number,
 ): Promise<CheckpointsResult> {
   const result: CheckpointsResult = { breaks: [], foreignKeys: [], checked: 0 };
   let frontier = new MerkleFrontier();
@@ -327,6 +343,7 @@ async function verifyCheckpoints(
           hashed(count);
         },
         options.pageSize ?? LOG_PAGE_SIZE,
+        leafReaders,
       );
       after = checkpoint.upTo;
     }
@@ -397,14 +414,21 @@ async function verifyChainsByStreams(
   params: readonly unknown[],
   progress: (events: number) => void,
 ): Promise<ChainsResult> {
-  // A page's window sorts its rows by (stream, version): enough memory keeps that sort off disk.
+  // A page's window needs its rows by (stream, version), which an index scan of events_stream_version
+  // yields as they are. The planner often prefers a bitmap scan (it misjudges how many events a range of
+  // stream ids holds) and then sorts whole rows with the database's collation: a third more time per page.
   const page = await sql.transaction(async (tx) => {
-    await tx.query(`SET LOCAL work_mem = '64MB'`);
+    await tx.query(
+      `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true),
+         set_config('work_mem', '64MB', true)`,
+    );
     const { rows } = await tx.query<PageResult>(CHAINS_BY_STREAMS(where), params);
     return rows[0] ?? { events: 0, streams: 0, failures: [] };
   });
   progress(page.events);
-  return { events: page.events, streams: page.streams, breaks: await classifyAll(sql, page.failures) };
+  const first = new Map<string, ChainFailure>();
+  keepFirstOfEachStream(first, page.failures);
+  return { events: page.events, streams: page.streams, breaks: await classifyAll(sql, byStreamId(first)) };
 }
 
 async function verifyChainsAfter(
@@ -427,10 +451,7 @@ async function verifyChainsAfter(
     if (!page || page.events === 0 || page.last_transaction_id === null || page.last_position === null) break;
     events += page.events;
     progress(page.events);
-    for (const failure of page.failures) {
-      const known = first.get(failure.stream_id);
-      if (!known || failure.version < known.version) first.set(failure.stream_id, failure);
-    }
+    keepFirstOfEachStream(first, page.failures);
     cursor = { transactionId: page.last_transaction_id, position: page.last_position };
     if (page.events < pageSize) break;
   }
@@ -440,8 +461,23 @@ async function verifyChainsAfter(
        AND (transaction_id, position) <= ($3::xid8, $4::bigint)`,
     [start.transactionId, start.position, end.transactionId, end.position],
   );
-  const failures = [...first.values()].sort((a, b) => (a.stream_id < b.stream_id ? -1 : 1));
-  return { events, streams: rows[0]?.streams ?? 0, breaks: await classifyAll(sql, failures) };
+  return {
+    events,
+    streams: rows[0]?.streams ?? 0,
+    breaks: await classifyAll(sql, byStreamId(first)),
+  };
+}
+
+/** Keeps, per stream, the lowest failing version seen so far. */
+function keepFirstOfEachStream(first: Map<string, ChainFailure>, failures: readonly ChainFailure[]): void {
+  for (const failure of failures) {
+    const known = first.get(failure.stream_id);
+    if (!known || failure.version < known.version) first.set(failure.stream_id, failure);
+  }
+}
+
+function byStreamId(first: ReadonlyMap<string, ChainFailure>): ChainFailure[] {
+  return [...first.values()].sort((a, b) => (a.stream_id < b.stream_id ? -1 : 1));
 }
 
 async function classifyAll(sql: SqlExecutor, failures: readonly ChainFailure[]): Promise<StreamBreak[]> {
