@@ -1,3 +1,4 @@
+export { refreshWarehouseAggregates, WAREHOUSE_AGGREGATES } from './aggregates/warehouse-aggregates';
 export * from './warehouse.schema';
 export * from './warehouse.tokens';
 export * from './export';

@@ -12,7 +12,7 @@ import {
   type TestWarehouse,
   testWarehouse,
 } from '@tally/testing';
-import { readMetric, WAREHOUSE_METRICS } from '@tally/warehouse';
+import { readMetric, refreshWarehouseAggregates, WAREHOUSE_METRICS } from '@tally/warehouse';
 import { createQueryApi, queryApiMigrations } from '../query-api.app';
 import { metricRange } from './warehouse-metrics.controller';
 import {
@@ -50,13 +50,15 @@ describe('query-api warehouse metrics', () => {
     app = await createQueryApi(testInfrastructure({ config, sql: db.client, eventStore: store }));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    // The app migrated the warehouse at start; the facts are written as the warehouse projection would.
+    // The app migrated the warehouse at start; the facts are written as the warehouse projection would,
+    // and the aggregates the views read filled from them.
     warehouse = new PgSqlClient({
       connectionString: db.url,
       schema: config.TALLY_WAREHOUSE_SCHEMA,
       maxConnections: 1,
     });
     await seed(warehouse);
+    await refreshWarehouseAggregates(warehouse);
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { migrate, PgliteSqlClient, quoteIdentifier, type PgSqlClient, type SqlClient } from '@tally/database';
 import { createTestSchema, type TestSchema } from '@tally/testing';
 import { parquetReadObjects } from 'hyparquet';
+import { refreshWarehouseAggregates } from '../aggregates/warehouse-aggregates';
 import { SchemaScopedSqlClient } from '../runtime/schema-scoped-sql-client';
 import { warehouseViewMigrations } from '../views/warehouse.views';
 import { warehouseTableMigrations } from '../warehouse.schema';
@@ -256,4 +257,6 @@ async function seed(sql: SqlClient): Promise<void> {
       [randomUUID(), `Mug ${i}`, `mug ${i % 2}`, i % 2, i % 2 === 0, at, dateKey],
     );
   }
+  // Written straight into the facts, not by the projection: the aggregates are filled from them.
+  await refreshWarehouseAggregates(sql);
 }

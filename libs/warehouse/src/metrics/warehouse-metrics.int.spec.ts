@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { migrate, type SqlExecutor } from '@tally/database';
 import { createTestSchema, type TestSchema } from '@tally/testing';
+import { refreshWarehouseAggregates } from '../aggregates/warehouse-aggregates';
 import { warehouseTableMigrations } from '../warehouse.schema';
 import { createWarehouseViews, WAREHOUSE_VIEWS, warehouseViewMigrations } from '../views/warehouse.views';
 import { readMetric } from './warehouse-metrics';
@@ -35,6 +36,8 @@ describe('warehouse metrics', () => {
       { module: 'warehouse', migrations: [...warehouseTableMigrations, ...warehouseViewMigrations] },
     ]);
     await seedShop(sql, keys);
+    // The shop is written straight into the facts, not by the projection: fill the aggregates from them.
+    await refreshWarehouseAggregates(sql);
   });
 
   afterAll(() => db.drop());

@@ -9,7 +9,7 @@ import type {
 } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
 import type { Pseudonymize } from './facts';
-import { insertRows, recordset, textArray } from '@tally/read-models';
+import { recordset, textArray } from '@tally/read-models';
 import { addMinutes, businessInstant, dateKey, isoTimeSql, warehouseInstant } from './warehouse-time';
 
 export const CART_EVENT_TYPES: readonly CartEvent['type'][] = [
@@ -24,6 +24,28 @@ export const CART_EVENT_TYPES: readonly CartEvent['type'][] = [
 ];
 const CART_TYPES = new Set<string>(CART_EVENT_TYPES);
 
+/**
+ * What the cart's facts recorded, as stored: the flags its funnel counts come from. Only SQL changes them,
+ * from the rows a statement actually wrote; the batch keeps them as loaded.
+ */
+interface CartFlags {
+  /** The `date_key` of its `open` activity (null until one is recorded). */
+  readonly opened_date_key: number | null;
+  /** An `add` or a `checkout` was recorded. */
+  readonly with_items: boolean;
+  /** A `checkout` was recorded. */
+  readonly checked_out: boolean;
+  /** How many `abandon` activities it has. */
+  readonly abandonments: number;
+}
+
+const NO_FLAGS: CartFlags = {
+  opened_date_key: null,
+  with_items: false,
+  checked_out: false,
+  abandonments: 0,
+};
+
 /** A row of `warehouse_cart_state`, times as ISO-8601 instants. */
 interface CartState {
   readonly cart_id: string;
@@ -34,6 +56,8 @@ interface CartState {
   checked_out: boolean;
   /** When the current idle period was recorded as an abandonment (by the sweep); null while active. */
   abandoned_at: string | null;
+  /** The flags as loaded, before this batch. */
+  readonly recorded: CartFlags;
 }
 
 /** A row of `fact_cart_activity`. */
@@ -101,7 +125,7 @@ export interface CartFold {
  * counted once, and the tables are the same however the events were batched.
  *
  * One query each loads the carts' state, the events already applied and the units of lines removed in
- * this batch but added in an earlier one; the writes are one statement per table.
+ * this batch but added in an earlier one; the writes are one statement ({@link sendCarts}).
  */
 export async function loadCarts(sql: SqlExecutor, events: readonly RecordedEvent[]): Promise<CartsLoaded> {
   const cartEvents = events.filter((event) => CART_TYPES.has(event.type));
@@ -134,22 +158,112 @@ export function foldCarts(
   return fold;
 }
 
-/** Sends the statements that write a folded batch of cart events, in order, without waiting for each. */
+/**
+ * Writes a folded batch of cart events in one statement: takes back the premature abandonments, inserts
+ * the activities, saves the carts' states with their flags updated from the activities actually deleted
+ * and inserted, and adds the change of each cart's flags to `agg_cart_funnel_daily` on the day it was
+ * opened, from the flags the batch loaded (locked). A cart checked out for an order already captured
+ * (earlier, or by this batch's payments) is counted paid here; one whose order is captured later, by
+ * `insertPayments` (a checked-out cart is done: it has one checkout, and its order one first capture).
+ */
 export function sendCarts(sql: SqlExecutor, fold: CartFold): Promise<unknown> {
-  const sent: Promise<unknown>[] = [];
-  if (fold.premature.length > 0)
-    sent.push(
-      sql.query('DELETE FROM fact_cart_activity WHERE activity_id = ANY($1::text[])', [fold.premature]),
-    );
-  sent.push(insertRows(sql, 'fact_cart_activity', ACTIVITY_COLUMNS, fold.activities));
-  sent.push(
-    saveCartStates(
-      sql,
-      [...fold.states.values()].filter((state) => fold.changed.has(state.cart_id)),
-    ),
+  const states = [...fold.states.values()].filter((state) => fold.changed.has(state.cart_id));
+  if (states.length === 0) return Promise.resolve();
+  // A cart back inside a swept idle time, then idle again from the same last activity, records the
+  // abandonment it took back: the row stays, rather than being deleted and inserted in one statement.
+  const recorded = new Set(fold.activities.map((activity) => activity.activity_id));
+  const takenBack = fold.premature.filter((id) => !recorded.has(id));
+  const kept = new Set(fold.premature.filter((id) => recorded.has(id)));
+  const activities = fold.activities.filter((activity) => !kept.has(activity.activity_id));
+  return sql.query(
+    `WITH taken_back AS (
+       DELETE FROM fact_cart_activity WHERE activity_id = ANY(${textArray('$1')})
+       RETURNING cart_id
+     ),
+     ins AS (
+       INSERT INTO fact_cart_activity (${Object.keys(ACTIVITY_COLUMNS).join(', ')})
+       SELECT ${Object.keys(ACTIVITY_COLUMNS).join(', ')} FROM ${recordset('$2', ACTIVITY_COLUMNS)}
+       ON CONFLICT DO NOTHING
+       RETURNING cart_id, activity, order_id, date_key
+     ),
+     added AS (
+       SELECT cart_id,
+         min(date_key) FILTER (WHERE activity = 'open') AS opened_date_key,
+         bool_or(activity IN ('add', 'checkout')) AS with_items,
+         bool_or(activity = 'checkout') AS checked_out,
+         bool_or(activity = 'checkout' AND EXISTS (
+           SELECT 1 FROM fact_payment p WHERE p.order_id = ins.order_id AND p.kind = 'captured')) AS paid,
+         count(*) FILTER (WHERE activity = 'abandon') AS abandonments
+       FROM ins GROUP BY cart_id
+     ),
+     removed AS (SELECT cart_id, count(*) AS abandonments FROM taken_back GROUP BY cart_id),
+     cart AS (
+       SELECT s.cart_id, s.customer_key, s.opened_at, s.last_activity_at, s.units, s.abandoned_at,
+         s.opened_date_key AS was_opened, s.with_items AS had_items, s.checked_out AS was_checked_out,
+         s.abandonments > 0 AS was_abandoned,
+         coalesce(s.opened_date_key, a.opened_date_key) AS opened_date_key,
+         s.with_items OR coalesce(a.with_items, false) AS with_items,
+         s.checked_out OR coalesce(a.checked_out, false) AS checked_out,
+         NOT s.checked_out AND coalesce(a.paid, false) AS paid_at_checkout,
+         s.abandonments + coalesce(a.abandonments, 0) - coalesce(r.abandonments, 0) AS abandonments
+       FROM (SELECT * FROM ${recordset('$3', STATE_COLUMNS)}) s
+       LEFT JOIN added a ON a.cart_id = s.cart_id
+       LEFT JOIN removed r ON r.cart_id = s.cart_id
+     ),
+     saved AS (
+       INSERT INTO warehouse_cart_state (cart_id, customer_key, opened_at, last_activity_at, units, checked_out,
+         abandoned_at, opened_date_key, with_items, abandonments)
+       SELECT cart_id, customer_key, opened_at, last_activity_at, units, checked_out, abandoned_at,
+         opened_date_key, with_items, abandonments
+       FROM cart
+       ON CONFLICT (cart_id) DO UPDATE SET last_activity_at = excluded.last_activity_at, units = excluded.units,
+         checked_out = excluded.checked_out, abandoned_at = excluded.abandoned_at,
+         opened_date_key = excluded.opened_date_key, with_items = excluded.with_items,
+         abandonments = excluded.abandonments
+     )
+     INSERT INTO agg_cart_funnel_daily AS t (date_key, carts_opened, carts_with_items, carts_checked_out,
+       carts_paid, carts_abandoned)
+     SELECT date_key, sum(opened), sum(with_items), sum(checked_out), sum(paid), sum(abandoned)
+     FROM (
+       SELECT opened_date_key AS date_key, 1 AS opened, with_items::int AS with_items,
+         checked_out::int AS checked_out, 0 AS paid, (with_items AND abandonments > 0)::int AS abandoned
+       FROM cart WHERE opened_date_key IS NOT NULL
+       UNION ALL
+       SELECT was_opened, -1, -(had_items::int), -(was_checked_out::int), 0, -((had_items AND was_abandoned)::int)
+       FROM cart WHERE was_opened IS NOT NULL
+       UNION ALL
+       -- Checked out for an order captured already (else its first capture counts it: insertPayments).
+       SELECT opened_date_key, 0, 0, 0, 1, 0 FROM cart WHERE paid_at_checkout AND opened_date_key IS NOT NULL
+     ) change
+     GROUP BY date_key
+     HAVING sum(opened) <> 0 OR sum(with_items) <> 0 OR sum(checked_out) <> 0 OR sum(paid) <> 0
+       OR sum(abandoned) <> 0
+     ON CONFLICT (date_key) DO UPDATE SET carts_opened = t.carts_opened + excluded.carts_opened,
+       carts_with_items = t.carts_with_items + excluded.carts_with_items,
+       carts_checked_out = t.carts_checked_out + excluded.carts_checked_out,
+       carts_paid = t.carts_paid + excluded.carts_paid,
+       carts_abandoned = t.carts_abandoned + excluded.carts_abandoned`,
+    [
+      JSON.stringify(takenBack),
+      JSON.stringify(activities),
+      JSON.stringify(states.map(({ recorded: flags, ...state }) => ({ ...state, ...flags }))),
+    ],
   );
-  return Promise.all(sent);
 }
+
+/** A changed cart as the statement of {@link sendCarts} takes it: its state, and its flags as loaded. */
+const STATE_COLUMNS = {
+  cart_id: 'text',
+  customer_key: 'text',
+  opened_at: 'timestamptz',
+  last_activity_at: 'timestamptz',
+  units: 'int',
+  abandoned_at: 'timestamptz',
+  opened_date_key: 'int',
+  with_items: 'boolean',
+  checked_out: 'boolean',
+  abandonments: 'int',
+};
 
 /**
  * Records the abandonment of every cart idle for `idleMinutes` at `now` (holding units, not checked out,
@@ -162,23 +276,43 @@ export async function sweepAbandonedCarts(
   sql: SqlExecutor,
   options: { readonly now: Date; readonly idleMinutes: number },
 ): Promise<number> {
-  const { rowCount } = await sql.query(
-    `WITH swept AS (
-       UPDATE warehouse_cart_state
-       SET abandoned_at = last_activity_at + $2::double precision * interval '1 minute'
+  // The carts are locked first (as the projection's batches lock theirs), and a first abandonment
+  // recorded of a cart with items counts on the day it was opened.
+  const { rows } = await sql.query<{ recorded: number }>(
+    `WITH idle AS (
+       SELECT cart_id, customer_key, last_activity_at + $2::double precision * interval '1 minute' AS abandoned_at
+       FROM warehouse_cart_state
        WHERE NOT checked_out AND abandoned_at IS NULL AND units > 0
          AND last_activity_at + $2::double precision * interval '1 minute' <= $1::timestamptz
-       RETURNING cart_id, customer_key, abandoned_at
+       FOR UPDATE
+     ),
+     ins AS (
+       INSERT INTO fact_cart_activity (activity_id, cart_id, activity, customer_key, occurred_at, date_key)
+       SELECT 'abandon:' || cart_id || ':' || ${isoTimeSql('abandoned_at')}, cart_id, 'abandon', customer_key,
+         abandoned_at, to_char(abandoned_at AT TIME ZONE 'UTC', 'YYYYMMDD')::int
+       FROM idle
+       WHERE abandoned_at < '2100-01-01T00:00:00Z'
+       ON CONFLICT DO NOTHING
+       RETURNING cart_id
+     ),
+     swept AS (
+       UPDATE warehouse_cart_state s
+       SET abandoned_at = i.abandoned_at, abandonments = s.abandonments + (n.cart_id IS NOT NULL)::int
+       FROM idle i LEFT JOIN ins n ON n.cart_id = i.cart_id
+       WHERE s.cart_id = i.cart_id
+       RETURNING s.opened_date_key, s.with_items, s.abandonments, n.cart_id IS NOT NULL AS recorded
+     ),
+     counted AS (
+       INSERT INTO agg_cart_funnel_daily AS t (date_key, carts_abandoned)
+       SELECT opened_date_key, count(*) FROM swept
+       WHERE recorded AND abandonments = 1 AND with_items AND opened_date_key IS NOT NULL
+       GROUP BY opened_date_key
+       ON CONFLICT (date_key) DO UPDATE SET carts_abandoned = t.carts_abandoned + excluded.carts_abandoned
      )
-     INSERT INTO fact_cart_activity (activity_id, cart_id, activity, customer_key, occurred_at, date_key)
-     SELECT 'abandon:' || cart_id || ':' || ${isoTimeSql('abandoned_at')}, cart_id, 'abandon', customer_key,
-       abandoned_at, to_char(abandoned_at AT TIME ZONE 'UTC', 'YYYYMMDD')::int
-     FROM swept
-     WHERE abandoned_at < '2100-01-01T00:00:00Z'
-     ON CONFLICT DO NOTHING`,
+     SELECT count(*)::int AS recorded FROM ins`,
     [options.now.toISOString(), options.idleMinutes],
   );
-  return rowCount;
+  return rows[0]?.recorded ?? 0;
 }
 
 const cartIdOf = (event: RecordedEvent): string => (event.data as { cartId: string }).cartId;
@@ -192,16 +326,24 @@ const abandonId = (cartId: string, at: string): string => `abandon:${cartId}:${a
 
 function loadCartStates(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<Map<string, CartState>> {
   const cartIds = [...new Set(events.map(cartIdOf))];
-  const loaded = tx.query<CartState>(
+  const loaded = tx.query<Omit<CartState, 'recorded'> & CartFlags>(
     `SELECT cart_id, customer_key, ${isoTimeSql('opened_at')} AS opened_at,
        ${isoTimeSql('last_activity_at')} AS last_activity_at, units, checked_out,
-       ${isoTimeSql('abandoned_at')} AS abandoned_at
+       ${isoTimeSql('abandoned_at')} AS abandoned_at, opened_date_key, with_items, abandonments
      FROM warehouse_cart_state WHERE cart_id = ANY(${textArray('$1')})
      ORDER BY cart_id
      FOR UPDATE`,
     [JSON.stringify(cartIds)],
   );
-  return loaded.then(({ rows }) => new Map(rows.map((row) => [row.cart_id, { ...row }])));
+  return loaded.then(
+    ({ rows }) =>
+      new Map(
+        rows.map(({ opened_date_key, with_items, abandonments, ...row }) => [
+          row.cart_id,
+          { ...row, recorded: { opened_date_key, with_items, checked_out: row.checked_out, abandonments } },
+        ]),
+      ),
+  );
 }
 
 /**
@@ -339,6 +481,7 @@ function openCart(fold: CartFold, event: RecordedEvent, cartId: string, at: stri
     units: 0,
     checked_out: false,
     abandoned_at: null,
+    recorded: NO_FLAGS,
   };
   fold.states.set(cartId, state);
   fold.lines.set(cartId, new Map());
@@ -396,25 +539,4 @@ function resume(fold: CartFold, state: CartState, at: string): void {
   }
   state.abandoned_at = null;
   if (time > Date.parse(state.last_activity_at)) state.last_activity_at = at;
-}
-
-function saveCartStates(tx: SqlExecutor, states: readonly CartState[]): Promise<unknown> {
-  if (states.length === 0) return Promise.resolve();
-  return tx.query(
-    `INSERT INTO warehouse_cart_state (cart_id, customer_key, opened_at, last_activity_at, units, checked_out,
-       abandoned_at)
-     SELECT cart_id, customer_key, opened_at, last_activity_at, units, checked_out, abandoned_at
-     FROM ${recordset('$1', {
-       cart_id: 'text',
-       customer_key: 'text',
-       opened_at: 'timestamptz',
-       last_activity_at: 'timestamptz',
-       units: 'int',
-       checked_out: 'boolean',
-       abandoned_at: 'timestamptz',
-     })}
-     ON CONFLICT (cart_id) DO UPDATE SET last_activity_at = excluded.last_activity_at, units = excluded.units,
-       checked_out = excluded.checked_out, abandoned_at = excluded.abandoned_at`,
-    [JSON.stringify(states)],
-  );
 }

@@ -2,6 +2,12 @@ import type { SqlExecutor } from '@tally/database';
 import type { ProductCreated, ProductDetailsChanged, ProductEvent, ProductPriceChanged } from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
 import { recordset } from '@tally/read-models';
+import {
+  addCategoryRevenueSql,
+  allocationSql,
+  dropEmptyCategories,
+  NET_PAYMENT_SQL,
+} from '../aggregates/warehouse-aggregates';
 import { businessInstant } from './warehouse-time';
 
 export const PRODUCT_EVENT_TYPES: readonly ProductEvent['type'][] = [
@@ -285,8 +291,10 @@ function chainVersions(tx: SqlExecutor, skus: readonly string[]): Promise<unknow
 
 /**
  * Points the order lines of SKUs that got versions in this batch to the version valid when they were
- * placed (send it after the batch's versions and order lines). Only lines that can have moved are looked at: those placed at or after the earliest version
- * opened here, and those placed before the SKU's first version (they take the first version).
+ * placed (send it after the batch's versions and order lines). Only lines that can have moved are looked
+ * at: those placed at or after the earliest version opened here, and those placed before the SKU's first
+ * version (they take the first version). A moved line of an order with payments moves its share of the
+ * order's revenue from its old category to its new one.
  */
 export function repointOrderLines(tx: SqlExecutor, { versions }: ProductsFolded): Promise<unknown> {
   if (versions.length === 0) return Promise.resolve();
@@ -297,8 +305,9 @@ export function repointOrderLines(tx: SqlExecutor, { versions }: ProductsFolded)
       earliestOpened.set(sku, valid_from);
   }
   const touched = [...earliestOpened].map(([sku, opened_from]) => ({ sku, opened_from }));
-  return tx.query(
-    `WITH touched AS (
+  return tx
+    .query<{ emptied: number }>(
+      `WITH touched AS (
        SELECT r.sku, r.opened_from, (SELECT min(p.valid_from) FROM dim_product p WHERE p.sku = r.sku) AS first_from
        FROM ${recordset('$1', { sku: 'text', opened_from: 'timestamptz' })}
      ),
@@ -312,10 +321,44 @@ export function repointOrderLines(tx: SqlExecutor, { versions }: ProductsFolded)
          SELECT order_id, line_no, sku, placed_at FROM fact_order_line
          WHERE sku = t.sku AND placed_at < t.first_from
        ) f
+     ),
+     repointed AS (
+       UPDATE fact_order_line f SET product_key = m.product_key
+       FROM moved m
+       WHERE f.order_id = m.order_id AND f.line_no = m.line_no AND f.product_key IS DISTINCT FROM m.product_key
+       RETURNING f.order_id, f.line_no, f.product_key
+     ),
+     nets AS (
+       SELECT p.date_key, p.currency, p.order_id, sum(${NET_PAYMENT_SQL}) AS net
+       FROM fact_payment p
+       WHERE p.order_id IN (SELECT order_id FROM repointed) AND p.kind IN ('captured', 'refunded')
+       GROUP BY p.date_key, p.currency, p.order_id
+     ),
+     -- The lines of those orders as they were (this statement's snapshot) and as they are now.
+     lines AS (
+       SELECT l.order_id, l.line_no, l.line_total, l.product_key AS old_key,
+         CASE WHEN r.order_id IS NULL THEN l.product_key ELSE r.product_key END AS new_key
+       FROM fact_order_line l
+       LEFT JOIN repointed r ON r.order_id = l.order_id AND r.line_no = l.line_no
+       WHERE l.order_id IN (SELECT order_id FROM nets)
+     ),
+     moved_revenue AS (
+       ${addCategoryRevenueSql(
+         `${allocationSql(
+           '(SELECT *, 1 AS sign FROM nets)',
+           `(SELECT l.order_id, l.line_no, l.line_total, dp.category
+             FROM lines l LEFT JOIN dim_product dp ON dp.product_key = l.new_key)`,
+         )}
+          UNION ALL
+          ${allocationSql(
+            '(SELECT *, -1 AS sign FROM nets)',
+            `(SELECT l.order_id, l.line_no, l.line_total, dp.category
+              FROM lines l LEFT JOIN dim_product dp ON dp.product_key = l.old_key)`,
+          )}`,
+       )}
      )
-     UPDATE fact_order_line f SET product_key = m.product_key
-     FROM moved m
-     WHERE f.order_id = m.order_id AND f.line_no = m.line_no AND f.product_key IS DISTINCT FROM m.product_key`,
-    [JSON.stringify(touched)],
-  );
+     SELECT count(*) FILTER (WHERE allocations = 0)::int AS emptied FROM moved_revenue`,
+      [JSON.stringify(touched)],
+    )
+    .then(({ rows }) => dropEmptyCategories(tx, rows[0]?.emptied ?? 0));
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SqlClient } from '@tally/database';
 import type { JsonValue } from '@tally/event-store';
 import type { TestSchema } from '@tally/testing';
+import { refreshWarehouseAggregates, WAREHOUSE_AGGREGATES } from '../aggregates/warehouse-aggregates';
+import { createWarehouseViews } from '../views/warehouse.views';
 import { sweepAbandonedCarts } from './carts';
 import { pseudonymizeCustomer } from './pseudonym';
 import { warehouseDigest } from './warehouse-digest';
@@ -503,6 +505,145 @@ describe('warehouse projection', () => {
     });
   });
 
+  describe('aggregates', () => {
+    beforeEach(() => createWarehouseViews(sql));
+
+    const money = (amount: number) => ({ amount, currency: 'EUR' });
+    const pay = (orderId: string, type: string, minute: number, amount: number) =>
+      log.payment(`pay-${orderId}`, type, at(minute), {
+        orderId,
+        providerPaymentId: 'pi',
+        ...(type === 'PaymentRefunded' ? { refundId: randomUUID(), providerRefundId: 're' } : {}),
+        amount: money(amount),
+      });
+    const byCategory = () =>
+      rows<{ category: string; revenue: string }>(
+        `SELECT category, revenue::text AS revenue FROM metric_revenue_by_category_daily ORDER BY category`,
+      );
+    /** The aggregates (and carts' flags) the projection kept must be what the facts alone give. */
+    const expectAggregatesOfFacts = async () => {
+      const kept = await warehouseDigest(sql);
+      await sql.transaction((tx) => refreshWarehouseAggregates(tx));
+      expect(await warehouseDigest(sql)).toEqual(kept);
+    };
+
+    it('moves an order’s revenue to the category of the version its lines are re-pointed to', async () => {
+      const sku = `MUG-${randomUUID()}`;
+      const orderId = randomUUID();
+      log.productCreated(sku, at(0), 1000, 'mugs');
+      log.orderPlaced(orderId, at(20), [{ sku, quantity: 2, unitPrice: 1000 }]);
+      pay(orderId, 'PaymentCaptured', 21, 2500);
+      await run();
+      expect(await byCategory()).toEqual([{ category: 'mugs', revenue: '2500' }]);
+
+      // A move to another category, valid before the order, projected after it.
+      await project(sql, projection, [log.detailsChanged(sku, at(10), { category: 'gifts' })]);
+      expect(await byCategory()).toEqual([{ category: 'gifts', revenue: '2500' }]);
+      await project(sql, projection, [pay(orderId, 'PaymentRefunded', 22, 700)]);
+      expect(await byCategory()).toEqual([{ category: 'gifts', revenue: '1800' }]);
+      await expectAggregatesOfFacts();
+    });
+
+    it('counts payments of an order it has no lines of as uncategorized until the lines arrive', async () => {
+      const [mug, tea] = [`MUG-${randomUUID()}`, `TEA-${randomUUID()}`];
+      const orderId = randomUUID();
+      log.productCreated(mug, at(0), 1000, 'mugs');
+      log.productCreated(tea, at(0), 500, 'food');
+      const placed = log.orderPlaced(orderId, at(20), [
+        { sku: mug, quantity: 1, unitPrice: 1000 },
+        { sku: tea, quantity: 1, unitPrice: 500 },
+      ]);
+      pay(orderId, 'PaymentCaptured', 21, 2000);
+      pay(orderId, 'PaymentRefunded', 22, 1);
+      // The store delivers the payments first (another stream, committed earlier).
+      await project(
+        sql,
+        projection,
+        log.events.filter((event) => event !== placed),
+      );
+      expect(await byCategory()).toEqual([{ category: 'uncategorized', revenue: '1999' }]);
+      expect(
+        await rows(`SELECT orders_placed::int, orders_paid::int, revenue::int FROM metric_orders_daily`),
+      ).toEqual([{ orders_placed: 0, orders_paid: 1, revenue: 1999 }]);
+
+      await project(sql, projection, [placed]);
+      // 1999 over 1000 and 500: round(1332.67) = 1333 for the mug, the rest for the tea.
+      expect(await byCategory()).toEqual([
+        { category: 'food', revenue: '666' },
+        { category: 'mugs', revenue: '1333' },
+      ]);
+      expect(
+        await rows(`SELECT orders_placed::int, orders_paid::int, revenue::int FROM metric_orders_daily`),
+      ).toEqual([{ orders_placed: 1, orders_paid: 1, revenue: 1999 }]);
+      await expectAggregatesOfFacts();
+    });
+
+    describe('carts', () => {
+      const abandonment = () =>
+        rows<{ with_items: number; abandoned: number }>(
+          `SELECT carts_with_items::int AS with_items, carts_abandoned::int AS abandoned
+           FROM metric_cart_abandonment_daily`,
+        );
+      const funnel = () =>
+        rows<Record<string, number>>(
+          `SELECT carts_opened::int AS opened, carts_with_items::int AS with_items,
+             carts_checked_out::int AS checked_out, carts_paid::int AS paid
+           FROM metric_funnel_daily`,
+        );
+
+      it('counts a swept abandonment, takes it back when an event inside the idle time arrives, and counts the next', async () => {
+        const cartId = randomUUID();
+        log.cartOpened(cartId, at(0));
+        log.itemAdded(cartId, at(10), 'A', 1);
+        await run();
+        expect(await abandonment()).toEqual([{ with_items: 1, abandoned: 0 }]);
+
+        expect(await sweepAbandonedCarts(sql, { now: new Date(at(100)), idleMinutes: IDLE })).toBe(1);
+        expect(await abandonment()).toEqual([{ with_items: 1, abandoned: 1 }]);
+
+        // The shopper was back at minute 20: the sweep was premature.
+        await project(sql, projection, [log.itemAdded(cartId, at(20), 'B', 1)]);
+        expect(await abandonment()).toEqual([{ with_items: 1, abandoned: 0 }]);
+        await expectAggregatesOfFacts();
+
+        expect(await sweepAbandonedCarts(sql, { now: new Date(at(20 + IDLE)), idleMinutes: IDLE })).toBe(1);
+        // Back after the idle time: the abandonment stays, and a second one of the same cart counts once.
+        await project(sql, projection, [log.itemAdded(cartId, at(300), 'C', 1)]);
+        expect(await sweepAbandonedCarts(sql, { now: new Date(at(300 + IDLE)), idleMinutes: IDLE })).toBe(1);
+        expect(await abandonment()).toEqual([{ with_items: 1, abandoned: 1 }]);
+        expect(
+          await rows(`SELECT count(*)::int AS n FROM fact_cart_activity WHERE activity = 'abandon'`),
+        ).toEqual([{ n: 2 }]);
+        await expectAggregatesOfFacts();
+      });
+
+      it('counts a cart paid once its order is captured, whichever of checkout and capture comes first', async () => {
+        const [first, second] = [randomUUID(), randomUUID()];
+        const [firstOrder, secondOrder] = [randomUUID(), randomUUID()];
+        const checkout = (cartId: string, orderId: string, minute: number) =>
+          log.cart(cartId, 'CartCheckedOut', at(minute), { orderId, lines: [], total: money(1500) });
+        log.cartOpened(first, at(0));
+        log.itemAdded(first, at(1), 'A', 1);
+        checkout(first, firstOrder, 2);
+        log.cartOpened(second, at(0));
+        log.itemAdded(second, at(1), 'A', 1);
+        await run();
+        expect(await funnel()).toEqual([{ opened: 2, with_items: 2, checked_out: 1, paid: 0 }]);
+
+        // The first cart's capture comes after its checkout; the second's before its checkout.
+        await project(sql, projection, [pay(firstOrder, 'PaymentCaptured', 5, 1500)]);
+        await project(sql, projection, [pay(secondOrder, 'PaymentCaptured', 5, 1500)]);
+        expect(await funnel()).toEqual([{ opened: 2, with_items: 2, checked_out: 1, paid: 1 }]);
+        await project(sql, projection, [checkout(second, secondOrder, 3)]);
+        expect(await funnel()).toEqual([{ opened: 2, with_items: 2, checked_out: 2, paid: 2 }]);
+        // A second capture of the same order changes nothing.
+        await project(sql, projection, [pay(firstOrder, 'PaymentCaptured', 6, 1)]);
+        expect(await funnel()).toEqual([{ opened: 2, with_items: 2, checked_out: 2, paid: 2 }]);
+        await expectAggregatesOfFacts();
+      });
+    });
+  });
+
   describe('replays', () => {
     it('changes nothing when a batch is applied again', async () => {
       generateShop(log, 1);
@@ -564,6 +705,36 @@ describe('warehouse projection', () => {
     });
   });
 
+  // Exactly once: what the statements add to the aggregates is what the facts they wrote give, whatever
+  // the batches, the sweeps between them, and the replays.
+  it('keeps the aggregates equal to those the facts give, however batched, swept and replayed', async () => {
+    generateShop(log, 3);
+    const shop = log.events.slice();
+    // A late move to another category, for lines placed and paid before it was projected.
+    log.detailsChanged(skuOf(shop, 0), at(40), { category: 'late' });
+    const half = Math.floor(log.events.length / 2);
+    const digests: Record<string, string>[] = [];
+    for (const batchSize of [1, 7, 64, log.events.length]) {
+      const other = await warehouseSchema();
+      try {
+        await project(other.sql, projection, log.events.slice(0, half), batchSize);
+        await sweepAbandonedCarts(other.sql, { now: new Date(at(200)), idleMinutes: IDLE });
+        await project(other.sql, projection, log.events.slice(half), batchSize);
+        await project(other.sql, projection, log.events.slice(half - 5, half + 5));
+        await sweepAbandonedCarts(other.sql, { now: new Date(at(2000)), idleMinutes: IDLE });
+        const kept = await warehouseDigest(other.sql);
+        await other.sql.transaction((tx) => refreshWarehouseAggregates(tx));
+        expect(await warehouseDigest(other.sql)).toEqual(kept);
+        digests.push(kept);
+      } finally {
+        await other.db.drop();
+      }
+    }
+    expect(new Set(digests.map((digest) => JSON.stringify(digest))).size).toBe(1);
+    // The history reaches every aggregate.
+    for (const table of WAREHOUSE_AGGREGATES) expect(digests[0]?.[table]).not.toBe(EMPTY_DIGEST);
+  });
+
   it('keeps no email, name or address of a customer anywhere', async () => {
     const customerId = randomUUID();
     const email = `secret-${randomUUID()}@example.com`;
@@ -584,6 +755,15 @@ describe('warehouse projection', () => {
     }
   });
 });
+
+/** The MD5 of no rows, as `warehouseDigest` gives it for an empty table. */
+const EMPTY_DIGEST = 'd41d8cd98f00b204e9800998ecf8427e';
+
+/** The SKU of the `index`th product `generateShop` created. */
+function skuOf(events: readonly { type: string; data: unknown }[], index: number): string {
+  const created = events.filter((event) => event.type === 'ProductCreated')[index];
+  return (created?.data as { sku: string }).sku;
+}
 
 /**
  * A small shop's history with everything the warehouse handles, in the order a store could deliver it:

@@ -1,7 +1,7 @@
 import { StatementPipeline, type Projection, type ProjectionStorage } from '@tally/read-models';
 import { WAREHOUSE_TABLES, warehouseTableMigrations } from '../warehouse.schema';
 import { CART_EVENT_TYPES, foldCarts, loadCarts, sendCarts } from './carts';
-import { FACT_EVENT_TYPES, insertOrderLines, mapFacts, sendFacts } from './facts';
+import { FACT_EVENT_TYPES, insertOrderLines, insertPayments, mapFacts, sendFacts } from './facts';
 import { foldProducts, loadProducts, PRODUCT_EVENT_TYPES, repointOrderLines, sendProducts } from './products';
 import { pseudonymizer } from './pseudonym';
 
@@ -24,8 +24,10 @@ export interface WarehouseProjectionOptions {
  * whatever the batch size, so a rebuild replays the log at tens of thousands of events a second. The
  * statements run in the order they are sent, without waiting for each, so PostgreSQL inserts while
  * JavaScript folds; product versions go before the order lines, which point to the version valid when
- * they were placed, and a late version re-points the lines placed after it. Every row is keyed by the event it comes from, so replaying events changes nothing, and the
- * tables come out the same however the log was cut into batches.
+ * they were placed, and a late version re-points the lines placed after it. Every row is keyed by the
+ * event it comes from, so replaying events changes nothing, and the tables come out the same however the
+ * log was cut into batches. The statement that writes a fact also adds the rows it actually wrote to the
+ * aggregates the metric views read (aggregates/warehouse-aggregates.ts), in the same transaction.
  */
 export function createWarehouseProjection(options: WarehouseProjectionOptions): Projection {
   const pseudonymize = pseudonymizer(options.pseudonymKey);
@@ -51,10 +53,13 @@ export function createWarehouseProjection(options: WarehouseProjectionOptions): 
         const facts = mapFacts(events, pseudonymize);
         const writes = [jitOff, sendFacts(sql, facts)];
         const versions = foldProducts(await products);
+        // Payments after the order lines, so that an order placed and paid in one batch is spread over
+        // its categories once (not first as `uncategorized`).
         writes.push(
           sendProducts(sql, versions),
           insertOrderLines(sql, facts),
           repointOrderLines(sql, versions),
+          insertPayments(sql, facts),
         );
         const cartFold = foldCarts(await carts, { idleMinutes: options.cartIdleMinutes, pseudonymize });
         writes.push(sendCarts(sql, cartFold));

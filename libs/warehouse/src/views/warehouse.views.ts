@@ -4,65 +4,41 @@ import { type Migration, splitStatements, type SqlExecutor } from '@tally/databa
  * The metric views analysts and the dashboard read (docs/warehouse.md has each definition with an example
  * query). Rules every view keeps:
  *
- * - A day is a UTC day, taken from the fact's `date_key` through `dim_date`, and every view that has a
- *   `date` column groups by it. A `WHERE date BETWEEN …` on the view is then pushed by PostgreSQL below the
- *   grouping down to `dim_date` and, through the facts' `date_key` indexes, reads only the days asked for.
+ * - A day is a UTC day, taken from a `date_key` through `dim_date`, and every view that has a `date`
+ *   column groups by it. A `WHERE date BETWEEN …` on the view is then pushed by PostgreSQL down to
+ *   `dim_date` and the `date_key` of what it reads, so it reads only the days asked for.
  * - A view reads tables only, never another view: a blue/green rebuild drops and re-creates them in any
  *   order (`WAREHOUSE_VIEWS`), and each can be understood on its own.
  * - Amounts are minor units of `currency`; counts and sums of integers are `bigint`; ratios are `numeric`
  *   rounded to 4 places.
+ *
+ * The views of money, orders, carts, sales and stock read the aggregates the projection keeps beside the
+ * facts (aggregates/warehouse-aggregates.ts, where each is defined from the facts): a few rows per day, so
+ * a year answers as fast as a day. The search views read `fact_search`.
  */
 
 /** Money taken and given back per payment day: the figure that reconciles with the event store. */
 const REVENUE_DAILY = `
 CREATE OR REPLACE VIEW metric_revenue_daily AS
-SELECT d.date, p.currency,
-  coalesce(sum(p.amount) FILTER (WHERE p.kind = 'captured'), 0)::bigint AS captured,
-  coalesce(sum(p.amount) FILTER (WHERE p.kind = 'refunded'), 0)::bigint AS refunded,
-  sum(CASE WHEN p.kind = 'captured' THEN p.amount ELSE -p.amount END)::bigint AS revenue
-FROM fact_payment p
-JOIN dim_date d ON d.date_key = p.date_key
-WHERE p.kind IN ('captured', 'refunded')
-GROUP BY d.date, p.currency;
+SELECT d.date, a.currency, a.captured, a.refunded, a.captured - a.refunded AS revenue
+FROM agg_sales_daily a
+JOIN dim_date d ON d.date_key = a.date_key
+WHERE a.payments > 0;
 `;
 
 /*
- * Each order's net payments of a day are spread over its lines by line value (by line count when every
- * line is free), with cumulative rounding: line k gets round(net × value of lines 1..k / value of all
- * lines) minus the same for lines 1..k-1. Every share is a whole number of minor units and the shares of
- * an order telescope to exactly its net, so the categories of a day add up to the day's revenue to the
- * cent. The category is that of the `dim_product` version the line points to (valid when the order was
- * placed); payments of an order without lines in the warehouse count as `uncategorized`. The windows
- * are partitioned by the day, so a filter on `date` still reaches the payments' `date_key` first.
+ * Each order's net payments of a day spread over its lines by line value (by line count when every line
+ * is free), with cumulative rounding, so that the categories of a day add up to the day's revenue to the
+ * cent; the category is that of the `dim_product` version each line points to (valid when the order was
+ * placed), `uncategorized` for payments of an order without lines in the warehouse. The projection moves
+ * the shares when payments, lines or a line's version arrive.
  */
 const REVENUE_BY_CATEGORY_DAILY = `
 CREATE OR REPLACE VIEW metric_revenue_by_category_daily AS
-SELECT date, currency, category,
-  sum(CASE
-    WHEN line_count = 0 THEN net
-    WHEN value_total > 0
-      THEN round(net * value_upto / value_total) - round(net * (value_upto - line_value) / value_total)
-    ELSE round(net * lines_upto / line_count) - round(net * (lines_upto - 1) / line_count)
-  END) AS revenue
-FROM (
-  SELECT n.date, n.currency, n.net::numeric AS net, coalesce(dp.category, 'uncategorized') AS category,
-    coalesce(l.line_total, 0) AS line_value,
-    sum(l.line_total) OVER (PARTITION BY n.date, n.currency, n.order_id ORDER BY l.line_no) AS value_upto,
-    sum(l.line_total) OVER (PARTITION BY n.date, n.currency, n.order_id) AS value_total,
-    count(l.line_no) OVER (PARTITION BY n.date, n.currency, n.order_id ORDER BY l.line_no) AS lines_upto,
-    count(l.line_no) OVER (PARTITION BY n.date, n.currency, n.order_id) AS line_count
-  FROM (
-    SELECT d.date, p.currency, p.order_id,
-      sum(CASE WHEN p.kind = 'captured' THEN p.amount ELSE -p.amount END) AS net
-    FROM fact_payment p
-    JOIN dim_date d ON d.date_key = p.date_key
-    WHERE p.kind IN ('captured', 'refunded')
-    GROUP BY d.date, p.currency, p.order_id
-  ) n
-  LEFT JOIN fact_order_line l ON l.order_id = n.order_id
-  LEFT JOIN dim_product dp ON dp.product_key = l.product_key
-) line
-GROUP BY date, currency, category;
+SELECT d.date, a.currency, a.category, a.revenue
+FROM agg_category_revenue_daily a
+JOIN dim_date d ON d.date_key = a.date_key
+WHERE a.allocations > 0;
 `;
 
 /*
@@ -72,25 +48,12 @@ GROUP BY date, currency, category;
  */
 const ORDERS_DAILY = `
 CREATE OR REPLACE VIEW metric_orders_daily AS
-SELECT date, currency,
-  sum(orders_placed)::bigint AS orders_placed,
-  sum(orders_paid)::bigint AS orders_paid,
-  sum(revenue)::bigint AS revenue,
-  CASE WHEN sum(orders_paid) > 0 THEN round(sum(revenue) / sum(orders_paid))::bigint END AS average_order_value
-FROM (
-  SELECT d.date, l.currency, count(DISTINCT l.order_id) AS orders_placed, 0 AS orders_paid, 0 AS revenue
-  FROM fact_order_line l
-  JOIN dim_date d ON d.date_key = l.date_key
-  GROUP BY d.date, l.currency
-  UNION ALL
-  SELECT d.date, p.currency, 0, count(DISTINCT p.order_id) FILTER (WHERE p.kind = 'captured'),
-    sum(CASE WHEN p.kind = 'captured' THEN p.amount ELSE -p.amount END)
-  FROM fact_payment p
-  JOIN dim_date d ON d.date_key = p.date_key
-  WHERE p.kind IN ('captured', 'refunded')
-  GROUP BY d.date, p.currency
-) day
-GROUP BY date, currency;
+SELECT d.date, a.currency, a.orders_placed, a.orders_paid, a.captured - a.refunded AS revenue,
+  CASE WHEN a.orders_paid > 0 THEN round((a.captured - a.refunded)::numeric / a.orders_paid)::bigint END
+    AS average_order_value
+FROM agg_sales_daily a
+JOIN dim_date d ON d.date_key = a.date_key
+WHERE a.orders_placed > 0 OR a.payments > 0;
 `;
 
 /*
@@ -101,24 +64,10 @@ GROUP BY date, currency;
  */
 const FUNNEL_DAILY = `
 CREATE OR REPLACE VIEW metric_funnel_daily AS
-SELECT date,
-  count(*) AS carts_opened,
-  count(*) FILTER (WHERE with_items) AS carts_with_items,
-  count(*) FILTER (WHERE checked_out) AS carts_checked_out,
-  count(*) FILTER (WHERE paid) AS carts_paid
-FROM (
-  SELECT d.date, o.cart_id,
-    coalesce(bool_or(a.activity IN ('add', 'checkout')), false) AS with_items,
-    coalesce(bool_or(a.activity = 'checkout'), false) AS checked_out,
-    coalesce(bool_or(p.event_id IS NOT NULL), false) AS paid
-  FROM fact_cart_activity o
-  JOIN dim_date d ON d.date_key = o.date_key
-  LEFT JOIN fact_cart_activity a ON a.cart_id = o.cart_id AND a.activity IN ('add', 'checkout')
-  LEFT JOIN fact_payment p ON a.activity = 'checkout' AND p.order_id = a.order_id AND p.kind = 'captured'
-  WHERE o.activity = 'open'
-  GROUP BY d.date, o.cart_id
-) cart
-GROUP BY date;
+SELECT d.date, a.carts_opened, a.carts_with_items, a.carts_checked_out, a.carts_paid
+FROM agg_cart_funnel_daily a
+JOIN dim_date d ON d.date_key = a.date_key
+WHERE a.carts_opened > 0;
 `;
 
 /*
@@ -128,22 +77,11 @@ GROUP BY date;
  */
 const CART_ABANDONMENT_DAILY = `
 CREATE OR REPLACE VIEW metric_cart_abandonment_daily AS
-SELECT date,
-  count(*) FILTER (WHERE with_items) AS carts_with_items,
-  count(*) FILTER (WHERE with_items AND abandoned) AS carts_abandoned,
-  coalesce(round(count(*) FILTER (WHERE with_items AND abandoned)::numeric
-    / nullif(count(*) FILTER (WHERE with_items), 0), 4), 0) AS abandonment_rate
-FROM (
-  SELECT d.date, o.cart_id,
-    coalesce(bool_or(a.activity IN ('add', 'checkout')), false) AS with_items,
-    coalesce(bool_or(a.activity = 'abandon'), false) AS abandoned
-  FROM fact_cart_activity o
-  JOIN dim_date d ON d.date_key = o.date_key
-  LEFT JOIN fact_cart_activity a ON a.cart_id = o.cart_id AND a.activity IN ('add', 'checkout', 'abandon')
-  WHERE o.activity = 'open'
-  GROUP BY d.date, o.cart_id
-) cart
-GROUP BY date;
+SELECT d.date, a.carts_with_items, a.carts_abandoned,
+  coalesce(round(a.carts_abandoned::numeric / nullif(a.carts_with_items, 0), 4), 0) AS abandonment_rate
+FROM agg_cart_funnel_daily a
+JOIN dim_date d ON d.date_key = a.date_key
+WHERE a.carts_opened > 0;
 `;
 
 /*
@@ -153,29 +91,27 @@ GROUP BY date;
  */
 const PRODUCT_SALES_DAILY = `
 CREATE OR REPLACE VIEW metric_product_sales_daily AS
-SELECT s.date, s.sku, coalesce(p.name, s.sku) AS name, coalesce(p.category, 'uncategorized') AS category,
+SELECT d.date, s.sku, coalesce(p.name, s.sku) AS name, coalesce(p.category, 'uncategorized') AS category,
   s.units, s.line_revenue, s.orders
-FROM (
-  SELECT d.date, l.sku, sum(l.quantity)::bigint AS units, sum(l.line_total)::bigint AS line_revenue,
-    count(DISTINCT l.order_id) AS orders
-  FROM fact_order_line l
-  JOIN dim_date d ON d.date_key = l.date_key
-  GROUP BY d.date, l.sku
-) s
+FROM agg_product_sales_daily s
+JOIN dim_date d ON d.date_key = s.date_key
 LEFT JOIN dim_product p ON p.sku = s.sku AND p.is_current;
 `;
 
-/** metric_product_sales_daily over all time, ranked by units, then line value, then SKU. */
+/**
+ * metric_product_sales_daily over all time, ranked by units, then line value, then SKU (an order is
+ * placed on one day, so the days' order counts add up to its distinct orders).
+ */
 const TOP_PRODUCTS = `
 CREATE OR REPLACE VIEW metric_top_products AS
 SELECT row_number() OVER (ORDER BY s.units DESC, s.line_revenue DESC, s.sku) AS rank,
   s.sku, coalesce(p.name, s.sku) AS name, coalesce(p.category, 'uncategorized') AS category,
   s.units, s.line_revenue, s.orders
 FROM (
-  SELECT l.sku, sum(l.quantity)::bigint AS units, sum(l.line_total)::bigint AS line_revenue,
-    count(DISTINCT l.order_id) AS orders
-  FROM fact_order_line l
-  GROUP BY l.sku
+  SELECT sku, sum(units)::bigint AS units, sum(line_revenue)::bigint AS line_revenue,
+    sum(orders)::bigint AS orders
+  FROM agg_product_sales_daily
+  GROUP BY sku
 ) s
 LEFT JOIN dim_product p ON p.sku = s.sku AND p.is_current;
 `;
@@ -192,23 +128,11 @@ CREATE OR REPLACE VIEW metric_stock_turns_monthly AS
 SELECT month, sku, units_sold, average_on_hand,
   CASE WHEN average_on_hand > 0 THEN round(units_sold / average_on_hand, 4) END AS turns
 FROM (
-  SELECT month::date AS month, sku, units_sold::bigint AS units_sold,
-    round(coalesce(sum(net) OVER (PARTITION BY sku ORDER BY month
+  SELECT month, sku, units_sold,
+    round(coalesce(sum(on_hand_change) OVER (PARTITION BY sku ORDER BY month
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-      + weighted / extract(epoch FROM (month + interval '1 month') - month), 2) AS average_on_hand
-  FROM (
-    SELECT m.month, m.sku,
-      coalesce(sum(m.quantity) FILTER (WHERE m.movement = 'committed'), 0) AS units_sold,
-      sum(m.on_hand_delta) AS net,
-      sum(m.on_hand_delta * extract(epoch FROM (m.month + interval '1 month') - m.at)) AS weighted
-    FROM (
-      SELECT sku, movement, quantity, on_hand_delta, occurred_at AT TIME ZONE 'UTC' AS at,
-        date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS month
-      FROM fact_stock_movement
-      WHERE on_hand_delta <> 0
-    ) m
-    GROUP BY m.month, m.sku
-  ) monthly
+      + on_hand_weighted / extract(epoch FROM (month + interval '1 month') - month), 2) AS average_on_hand
+  FROM agg_stock_monthly
 ) averaged;
 `;
 
@@ -263,9 +187,13 @@ export const WAREHOUSE_VIEWS = [
   'metric_zero_result_searches',
 ] as const;
 
-/** The views as migrations of the `warehouse` set, after the star schema (`0001_…`). */
+/**
+ * The views as migrations of the `warehouse` set, after the tables (`0001_…`, `0002_…`). `0101_…`
+ * re-creates them over the aggregates in a warehouse whose views were created over the facts.
+ */
 export const warehouseViewMigrations: readonly Migration[] = [
   { id: '0100_warehouse_metric_views', sql: VIEWS_SQL },
+  { id: '0101_warehouse_metric_views_on_aggregates', sql: VIEWS_SQL },
 ];
 
 /**
