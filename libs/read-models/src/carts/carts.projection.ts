@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '@tally/database';
 import type { CartEvent } from '@tally/domain';
 import { recordset, StatementPipeline, textArray } from '../batch';
-import { occurredAt, type ProjectedEvent, type Projection } from '../projection';
+import { occurredAt, partitionByDataField, type ProjectedEvent, type Projection } from '../projection';
 import { isoTime } from '../sql-json';
 import { cartsStorage } from './carts.schema';
 
@@ -101,6 +101,8 @@ export const cartsProjection: Projection = {
   name: 'carts',
   eventTypes: CART_EVENT_TYPES,
   storage: cartsStorage,
+  // Every cart event changes only the rows of the cart it names (a merge: each side its own).
+  partitionKey: partitionByDataField('cartId'),
   async apply(tx, events) {
     const cartEvents = events.filter((event) => CART_TYPES.has(event.type)) as unknown as CartRecord[];
     if (cartEvents.length === 0) return;

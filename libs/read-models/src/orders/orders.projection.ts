@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '@tally/database';
 import { type ColumnTypes, recordset, StatementPipeline, textArray } from '../batch';
-import type { Projection } from '../projection';
+import { partitionByDataField, type Projection } from '../projection';
 import { isoTime } from '../sql-json';
 import {
   asText,
@@ -86,6 +86,8 @@ export const ordersProjection: Projection = {
   name: 'orders',
   eventTypes: ORDER_TIMELINE_EVENT_TYPES,
   storage: ordersStorage,
+  // Order and payment events change only the rows of the order they name.
+  partitionKey: partitionByDataField('orderId'),
   async apply(tx, events) {
     const handled = orderTimelineEvents(events);
     if (handled.length === 0) return;
@@ -161,7 +163,7 @@ function sendOrders(sql: SqlExecutor, fold: OrdersFold): Promise<unknown> {
   return Promise.all([
     insertSorted(sql, 'orders', { ...STATE_COLUMNS, ...PLACED_COLUMNS }, placed, 'order_id'),
     updateOrders(sql, changed),
-    insertSorted(sql, 'order_timeline', TIMELINE_COLUMNS, fold.timeline, 'order_id, position'),
+    insertSorted(sql, 'order_timeline', TIMELINE_COLUMNS, fold.timeline, 'stream_id, version'),
   ]);
 }
 

@@ -6,6 +6,7 @@ import { catalogProjection } from '../catalog/catalog.projection';
 import { searchProducts } from '../catalog/catalog.queries';
 import { cartWithTwoMugs } from '../testing/cart.fixtures';
 import { freshSku, startReadModels, type ReadModelHarness } from '../testing/read-models.harness';
+import { tableDigests } from '../batch';
 import { RebuildInProgressError } from './read-model-copy';
 import {
   applications,
@@ -277,9 +278,14 @@ describe('rebuildProjection', () => {
           expect.stringContaining('cart_lines_cart_id_fkey FOREIGN KEY (cart_id) REFERENCES'),
         ]),
       );
-      const cartId = randomUUID();
-      const token = await h.append(cartStreamId(cartId), cartWithTwoMugs(cartId));
+      // Enough carts that the batches split into concurrent parts by cart id.
+      const cartIds = Array.from({ length: 24 }, () => randomUUID());
+      let token = '';
+      for (const id of cartIds) token = await h.append(cartStreamId(id), cartWithTwoMugs(id));
+      const cartId = cartIds[0]!;
       expect(await h.caughtUp(token)).toBe(true);
+      const rowOrder = { carts: 'cart_id COLLATE "C"', cart_lines: 'cart_id COLLATE "C", sku COLLATE "C"' };
+      const built = await tableDigests(h.sql, rowOrder);
 
       const copy = `${h.db.schema}__rebuild_carts`;
       const during: string[][] = [];
@@ -288,6 +294,7 @@ describe('rebuildProjection', () => {
         sql: h.sql,
         store: h.store,
         projection: cartsProjection,
+        batchSize: 10,
         onProgress: async (progress) => {
           phases.push(progress.phase);
           if (progress.phase !== 'filling' || progress.processed === 0) return;
@@ -305,6 +312,7 @@ describe('rebuildProjection', () => {
       expect(during.at(-1)).toEqual(['cart_lines_pkey', 'carts_pkey', 'tally_deferred_ddl_pkey']);
       expect(phases).toEqual(expect.arrayContaining(['filling', 'indexing', 'switching', 'switched']));
       expect(await structures()).toEqual(before);
+      expect(await tableDigests(h.sql, rowOrder)).toEqual(built);
       expect(await getCart(h.sql, cartId)).toMatchObject({ lines: [{ sku: 'MUG', quantity: 2 }] });
       expect(await schemas(h)).toEqual([]);
     });
