@@ -135,7 +135,7 @@ const rebuild: CliCommand = {
     'batch-size': {
       type: 'string',
       valueName: 'events',
-      description: 'Events per transaction (default 10000)',
+      description: 'Events per batch (default 40000)',
     },
   },
   async run(context, args) {

@@ -46,7 +46,7 @@ export interface RebuildOptions {
   readonly logger?: ProjectionLogger;
   /** Awaited: a slow callback slows the rebuild. */
   readonly onProgress?: (progress: RebuildProgress) => void | Promise<void>;
-  /** Events per fill transaction; default 10 000. */
+  /** Events per fill (a page of the log, applied in one or, by partition key, a few transactions); default 40 000. */
   readonly batchSize?: number;
   /** Aborting stops after the batch in flight; the copy and its checkpoint stay, to be resumed. */
   readonly signal?: AbortSignal;
@@ -102,7 +102,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const copy = copySchemaName(live, projection.name, 'rebuild');
   const retired = copySchemaName(live, projection.name, 'retired');
   const rebuilds = `${quoteIdentifier(live)}.projection_rebuilds`;
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? 40_000;
   const now = options.now ?? Date.now;
   const startedAt = now();
   const name = projection.name;
