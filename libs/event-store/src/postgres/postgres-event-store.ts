@@ -138,9 +138,8 @@ const VISIBILITY_LAG_SQL = `SELECT count(*)::int AS events,
 FROM events
 WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`;
 
-interface StreamEventRow {
-  transaction_id: string;
-  position: string;
+/** The columns every read returns, with `recorded_at` already as `Date.toISOString` writes it. */
+interface EventColumns {
   event_id: string;
   version: number;
   type: string;
@@ -148,6 +147,12 @@ interface StreamEventRow {
   metadata: EventMetadata;
   recorded_at: string;
   hash: string;
+}
+
+/** A stream read: the stream is the caller's argument; the position comes in its two parts. */
+interface StreamEventRow extends EventColumns {
+  transaction_id: string;
+  position: string;
 }
 
 interface AppendRow {
@@ -165,16 +170,10 @@ interface StoredIdRow {
   position: string;
 }
 
-interface ReadAllRow {
+/** A global read: the position comes as the checkpoint string. */
+interface ReadAllRow extends EventColumns {
   position: string;
-  event_id: string;
   stream_id: string;
-  version: number;
-  type: string;
-  data: JsonValue;
-  metadata: EventMetadata;
-  recorded_at: string;
-  hash: string;
 }
 
 /** A filtered read's row: an event, or (once, with every event column null) where the scan ended. */

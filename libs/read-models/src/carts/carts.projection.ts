@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@tally/database';
-import type { CartEvent } from '@tally/domain';
+import type { CartEvent, Money } from '@tally/domain';
 import { recordset, StatementPipeline, textArray } from '../batch';
 import { occurredAt, partitionByDataField, type ProjectedEvent, type Projection } from '../projection';
 import { isoTime } from '../sql-json';
@@ -202,15 +202,7 @@ function foldCartEvent(carts: Map<string, FoldedCart>, event: CartRecord): void 
         line.unit_price_currency = unitPrice.currency;
         line.line_total_amount = line.quantity * unitPrice.amount;
       } else {
-        lines.set(sku, {
-          sku,
-          name,
-          quantity,
-          unit_price_amount: unitPrice.amount,
-          unit_price_currency: unitPrice.currency,
-          line_total_amount: quantity * unitPrice.amount,
-          position: lastPosition(lines) + 1,
-        });
+        lines.set(sku, newLine(sku, name, quantity, unitPrice, lastPosition(lines) + 1));
       }
       row.total_amount = linesTotal(lines);
       break;
@@ -269,15 +261,7 @@ function foldCartEvent(carts: Map<string, FoldedCart>, event: CartRecord): void 
           line.quantity += quantity;
           line.line_total_amount = line.quantity * line.unit_price_amount;
         } else {
-          lines.set(sku, {
-            sku,
-            name,
-            quantity,
-            unit_price_amount: unitPrice.amount,
-            unit_price_currency: unitPrice.currency,
-            line_total_amount: quantity * unitPrice.amount,
-            position: last + index + 1,
-          });
+          lines.set(sku, newLine(sku, name, quantity, unitPrice, last + index + 1));
         }
       });
       row.total_amount = linesTotal(lines);
@@ -338,4 +322,17 @@ function sendCarts(sql: SqlExecutor, carts: readonly FoldedCart[]): Promise<unkn
     );
   }
   return Promise.all(sent);
+}
+
+/** A line for a SKU not yet in the cart. */
+function newLine(sku: string, name: string, quantity: number, unitPrice: Money, position: number): CartLine {
+  return {
+    sku,
+    name,
+    quantity,
+    unit_price_amount: unitPrice.amount,
+    unit_price_currency: unitPrice.currency,
+    line_total_amount: quantity * unitPrice.amount,
+    position,
+  };
 }

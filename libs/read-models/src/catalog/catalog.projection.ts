@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@tally/database';
-import type { OrderPlaced, ProductEvent } from '@tally/domain';
+import { type OrderPlaced, PRODUCT_EVENT_TYPES, type ProductEvent } from '@tally/domain';
 import { recordset, StatementPipeline, textArray } from '../batch';
 import { occurredAt, type ProjectedEvent, type Projection } from '../projection';
 import { catalogStorage, searchTermsFrom, searchTermsOf } from './catalog.schema';
@@ -7,14 +7,6 @@ import { catalogStorage, searchTermsFrom, searchTermsOf } from './catalog.schema
 type ProductStatus = 'draft' | 'published' | 'unpublished' | 'discontinued';
 type CatalogEvent = ProjectedEvent<ProductEvent | OrderPlaced>;
 
-const PRODUCT_EVENT_TYPES: readonly ProductEvent['type'][] = [
-  'ProductCreated',
-  'ProductPriceChanged',
-  'ProductDetailsChanged',
-  'ProductPublished',
-  'ProductUnpublished',
-  'ProductDiscontinued',
-];
 const PRODUCT_TYPES = new Set<string>(PRODUCT_EVENT_TYPES);
 
 const STATUS_AFTER: Partial<Record<ProductEvent['type'], ProductStatus>> = {

@@ -1,5 +1,11 @@
 import type { SqlExecutor } from '@tally/database';
-import type { ProductCreated, ProductDetailsChanged, ProductEvent, ProductPriceChanged } from '@tally/domain';
+import {
+  PRODUCT_EVENT_TYPES,
+  type ProductCreated,
+  type ProductDetailsChanged,
+  type ProductEvent,
+  type ProductPriceChanged,
+} from '@tally/domain';
 import type { RecordedEvent } from '@tally/event-store';
 import { recordset } from '@tally/read-models';
 import {
@@ -9,15 +15,6 @@ import {
   NET_PAYMENT_SQL,
 } from '../aggregates/warehouse-aggregates';
 import { businessInstant } from './warehouse-time';
-
-export const PRODUCT_EVENT_TYPES: readonly ProductEvent['type'][] = [
-  'ProductCreated',
-  'ProductPriceChanged',
-  'ProductDetailsChanged',
-  'ProductPublished',
-  'ProductUnpublished',
-  'ProductDiscontinued',
-];
 
 const PRODUCT_TYPES = new Set<string>(PRODUCT_EVENT_TYPES);
 /** The events that may open a version, so whose id may already be a `product_key`. */

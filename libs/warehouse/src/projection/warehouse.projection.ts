@@ -1,8 +1,9 @@
+import { PRODUCT_EVENT_TYPES } from '@tally/domain';
 import { StatementPipeline, type Projection, type ProjectionStorage } from '@tally/read-models';
 import { WAREHOUSE_TABLES, warehouseTableMigrations } from '../warehouse.schema';
 import { CART_EVENT_TYPES, foldCarts, loadCarts, sendCarts } from './carts';
 import { FACT_EVENT_TYPES, insertOrderLines, insertPayments, mapFacts, sendFacts } from './facts';
-import { foldProducts, loadProducts, PRODUCT_EVENT_TYPES, repointOrderLines, sendProducts } from './products';
+import { foldProducts, loadProducts, repointOrderLines, sendProducts } from './products';
 import { pseudonymizer } from './pseudonym';
 
 /** The name of the warehouse projection: its checkpoint key and metric label. */

@@ -37,5 +37,15 @@ export type ProductEvent =
   | ProductUnpublished
   | ProductDiscontinued;
 
+/** The type of every event of a product stream (for readers that subscribe to them). */
+export const PRODUCT_EVENT_TYPES: readonly ProductEvent['type'][] = [
+  'ProductCreated',
+  'ProductPriceChanged',
+  'ProductDetailsChanged',
+  'ProductPublished',
+  'ProductUnpublished',
+  'ProductDiscontinued',
+];
+
 /** The stream of a product: `product-<sku>`. */
 export const productStreamId = (sku: string): string => `product-${sku}`;
