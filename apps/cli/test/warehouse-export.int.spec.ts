@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { SqlClient } from '@tally/database';
 import { createLogger, loadConfig } from '@tally/platform';
 import type { TestSchema, TestWarehouse } from '@tally/testing';
-import { openWarehouse } from '@tally/warehouse';
+import { openWarehouse, refreshWarehouseAggregates } from '@tally/warehouse';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { runCli } from '../src/main';
 import { createCliSchema, runTally, useCliWarehouse } from './cli.harness';
@@ -123,6 +123,8 @@ describe('warehouse export', () => {
     warehouse = handle.sql;
     closeWarehouse = () => handle.close();
     await seed(warehouse);
+    // The facts are written straight in, not by the projection: fill the aggregates the views read.
+    await refreshWarehouseAggregates(warehouse);
   });
 
   afterAll(async () => {
