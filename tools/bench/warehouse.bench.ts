@@ -51,7 +51,8 @@ import {
   serverSettings,
 } from './support';
 import { type BenchHistory, existingHistory, writeHistory } from './warehouse/history';
-import { profiledProjection, RebuildProfile, TimedSqlClient } from './warehouse/instrument';
+import { ObservedSqlClient } from './observed-sql-client';
+import { profiledProjection, RebuildProfile } from './warehouse/instrument';
 import { daysEndingAt, type DayRange, type Latency, timeQuery, viewQuery } from './warehouse/latency';
 
 const READ_PAGE = 10_000;
@@ -298,7 +299,12 @@ async function rebuildOnce(
   options: { label: string; batchSize: number; sweepAt: Date },
 ): Promise<Build> {
   const profile = new RebuildProfile();
-  const sql = new TimedSqlClient(warehouse, profile);
+  const sql = new ObservedSqlClient(warehouse, {
+    transaction: (milliseconds) => {
+      profile.transactions++;
+      profile.transactionMilliseconds += milliseconds;
+    },
+  });
   const marks: Partial<Record<RebuildProgress['phase'], { at: bigint; transactionMs: number }>> = {};
   let lastReport = 0;
   const started = process.hrtime.bigint();

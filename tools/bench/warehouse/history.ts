@@ -1,17 +1,12 @@
 import { quoteIdentifier, type SqlClient, type SqlExecutor } from '@tally/database';
 import type { EventStore } from '@tally/event-store';
-import { writeShopHistory } from '../replay/shop-history';
+import { type ShopHistory, writeShopHistory } from '../replay/shop-history';
 
-/** What the benchmark needs to know about a generated history, kept beside it for the next run. */
-export interface BenchHistory {
-  readonly events: number;
-  readonly appends: number;
-  readonly seconds: number;
-  readonly streams: number;
-  readonly products: number;
-  readonly carts: number;
-  readonly orders: number;
-  readonly customers: number;
+/**
+ * What the benchmark needs to know about a generated history, kept beside it (as JSON) for the next run:
+ * the generator's summary, with the business time it spans.
+ */
+export interface BenchHistory extends Omit<ShopHistory, 'eventsByType' | 'asOfStreamId' | 'checkpoint'> {
   readonly eventsByType: Readonly<Record<string, number>>;
   /** Business time of the first event (ISO-8601). */
   readonly startAt: string;

@@ -1,6 +1,7 @@
-import type { NotificationListener, SqlClient, SqlExecutor, SqlResult } from '@tally/database';
+import type { SqlExecutor } from '@tally/database';
 import type { RecordedEvent } from '@tally/event-store';
 import type { Projection } from '@tally/read-models';
+import { millisecondsSince, observedExecutor } from '../observed-sql-client';
 
 /** Time spent in one kind of statement the projection runs. */
 export interface StatementStats {
@@ -81,69 +82,16 @@ export function profiledProjection(projection: Projection, profile: RebuildProfi
     async apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
       const started = process.hrtime.bigint();
       try {
-        await projection.apply(timedExecutor(tx, profile), events);
+        await projection.apply(
+          observedExecutor(tx, (text, rows, ms) => {
+            profile.record(text, rows, ms);
+          }),
+          events,
+        );
       } finally {
         profile.applies++;
         profile.events += events.length;
         profile.applyMilliseconds += millisecondsSince(started);
-      }
-    },
-  };
-}
-
-/** A {@link SqlClient} whose transactions are timed; everything else passes through unchanged. */
-export class TimedSqlClient implements SqlClient {
-  constructor(
-    private readonly inner: SqlClient,
-    private readonly profile: RebuildProfile,
-  ) {}
-
-  get dialect(): SqlClient['dialect'] {
-    return this.inner.dialect;
-  }
-
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-    return this.inner.query<Row>(text, params);
-  }
-
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const started = process.hrtime.bigint();
-    try {
-      return await this.inner.transaction(work);
-    } finally {
-      this.profile.transactions++;
-      this.profile.transactionMilliseconds += millisecondsSince(started);
-    }
-  }
-
-  session<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.inner.session(work);
-  }
-
-  listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>> {
-    return this.inner.listen(channel, listener);
-  }
-
-  exec(sql: string): Promise<void> {
-    return this.inner.exec(sql);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
-function timedExecutor(tx: SqlExecutor, profile: RebuildProfile): SqlExecutor {
-  return {
-    async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-      const started = process.hrtime.bigint();
-      let rows = 0;
-      try {
-        const result = await tx.query<Row>(text, params);
-        rows = result.rowCount;
-        return result;
-      } finally {
-        profile.record(text, rows, millisecondsSince(started));
       }
     },
   };
@@ -180,8 +128,4 @@ const KEYWORDS = new Set(['LATERAL', 'ONLY', 'SET', 'SKIP', 'NOWAIT', 'OF', 'SEL
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
-}
-
-function millisecondsSince(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e6;
 }
