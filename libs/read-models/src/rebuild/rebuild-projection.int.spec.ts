@@ -30,6 +30,22 @@ async function schemas(h: ReadModelHarness): Promise<string[]> {
   return rows.map((row) => row.nspname);
 }
 
+/** The carts tables' indexes and foreign keys, as their definitions with the schema name left out. */
+async function structures(h: ReadModelHarness): Promise<string[]> {
+  const { rows } = await h.sql.query<{ def: string }>(
+    `SELECT replace(pg_get_indexdef(i.indexrelid), $1, 'S') AS def
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+       WHERE t.relnamespace = $1::regnamespace AND t.relname IN ('carts', 'cart_lines')
+       UNION ALL
+       SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+       WHERE connamespace = $1::regnamespace AND contype = 'f'
+         AND conrelid::regclass::text LIKE '%cart_lines'
+       ORDER BY 1`,
+    [h.db.schema],
+  );
+  return rows.map((row) => row.def);
+}
+
 describe('rebuildProjection', () => {
   let h: ReadModelHarness;
 
@@ -257,21 +273,7 @@ describe('rebuildProjection', () => {
       expect(await schemas(h)).toEqual([]);
     });
     it('fills the carts copy without the indexes and keys it defers, and switches in the same set', async () => {
-      const structures = async () => {
-        const { rows } = await h.sql.query<{ def: string }>(
-          `SELECT replace(pg_get_indexdef(i.indexrelid), $1, 'S') AS def
-           FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-           WHERE t.relnamespace = $1::regnamespace AND t.relname IN ('carts', 'cart_lines')
-           UNION ALL
-           SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-           WHERE connamespace = $1::regnamespace AND contype = 'f'
-             AND conrelid::regclass::text LIKE '%cart_lines'
-           ORDER BY 1`,
-          [h.db.schema],
-        );
-        return rows.map((row) => row.def);
-      };
-      const before = await structures();
+      const before = await structures(h);
       expect(before).toEqual(
         expect.arrayContaining([
           expect.stringContaining('carts_customer_open_newest'),
@@ -311,9 +313,44 @@ describe('rebuildProjection', () => {
       // While filling, the copy had its primary keys and the list of what it deferred, nothing else.
       expect(during.at(-1)).toEqual(['cart_lines_pkey', 'carts_pkey', 'tally_deferred_ddl_pkey']);
       expect(phases).toEqual(expect.arrayContaining(['filling', 'indexing', 'switching', 'switched']));
-      expect(await structures()).toEqual(before);
+      expect(await structures(h)).toEqual(before);
       expect(await tableDigests(h.sql, rowOrder)).toEqual(built);
       expect(await getCart(h.sql, cartId)).toMatchObject({ lines: [{ sku: 'MUG', quantity: 2 }] });
+      expect(await schemas(h)).toEqual([]);
+    });
+
+    it('creates what it deferred when a rebuild interrupted mid-fill resumes', async () => {
+      const before = await structures(h);
+      const cartIds = Array.from({ length: 24 }, () => randomUUID());
+      let token = '';
+      for (const id of cartIds) token = await h.append(cartStreamId(id), cartWithTwoMugs(id));
+      expect(await h.caughtUp(token)).toBe(true);
+      const rowOrder = { carts: 'cart_id COLLATE "C"', cart_lines: 'cart_id COLLATE "C", sku COLLATE "C"' };
+      const built = await tableDigests(h.sql, rowOrder);
+
+      const abort = new AbortController();
+      await expect(
+        rebuildProjection({
+          sql: h.sql,
+          store: h.store,
+          projection: cartsProjection,
+          batchSize: 10,
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.processed >= 10) abort.abort();
+          },
+        }),
+      ).rejects.toThrow(/abort/i);
+      const copy = `${h.db.schema}__rebuild_carts`;
+      const { rows: kept } = await h.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${copy}.tally_deferred_ddl`,
+      );
+      expect(kept[0]?.n).toBe(3);
+
+      const result = await rebuildProjection({ sql: h.sql, store: h.store, projection: cartsProjection });
+      expect(result.resumed).toBe(true);
+      expect(await structures(h)).toEqual(before);
+      expect(await tableDigests(h.sql, rowOrder)).toEqual(built);
       expect(await schemas(h)).toEqual([]);
     });
 
