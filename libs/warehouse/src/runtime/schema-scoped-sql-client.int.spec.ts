@@ -1,4 +1,5 @@
 import { PgliteSqlClient } from '@tally/database';
+import { createTestSchema, type TestSchema } from '@tally/testing';
 import { SchemaScopedSqlClient } from './schema-scoped-sql-client';
 
 jest.setTimeout(30_000);
@@ -70,5 +71,42 @@ describe('SchemaScopedSqlClient over PGlite', () => {
       }),
     ).rejects.toThrow('boom');
     expect(await schemaOf('doomed')).toEqual([]);
+  });
+});
+
+describe('SchemaScopedSqlClient over a PostgreSQL pool', () => {
+  let db: TestSchema;
+
+  beforeAll(async () => {
+    db = await createTestSchema('scoped_pool');
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  // Regression: statements of a session outside its own transactions went through other pooled
+  // connections, so the migrator's advisory lock stayed held by one of them and the next migration waited
+  // for ever.
+  it("keeps session state, such as an advisory lock, on the session's own connection", async () => {
+    const scoped = new SchemaScopedSqlClient(db.client, db.schema);
+    const key = Math.floor(Math.random() * 1_000_000_000);
+    const holders = async () =>
+      (
+        await db.client.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1::bigint::oid AND granted`,
+          [key],
+        )
+      ).rows.map((row) => row.pid);
+    await scoped.session(async (session) => {
+      await session.query('SELECT pg_advisory_lock($1)', [key]);
+      // Inside a transaction it opens itself, a session runs on its own connection.
+      await session.query('BEGIN');
+      const { rows } = await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await session.query('COMMIT');
+      expect(await holders()).toEqual([rows[0]?.pid]);
+      await session.query('SELECT pg_advisory_unlock($1)', [key]);
+    });
+    expect(await holders()).toEqual([]);
   });
 });

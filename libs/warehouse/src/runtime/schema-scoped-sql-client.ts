@@ -42,7 +42,9 @@ export class SchemaScopedSqlClient implements SqlClient {
 
   /**
    * The shared client's session, with the transactions that `work` opens itself (`BEGIN` … `COMMIT`, as the
-   * migrator does) scoped like {@link transaction}, and every other statement like {@link query}.
+   * migrator does) scoped like {@link transaction}, and every other statement run alone in a scoped
+   * transaction of that same session: session state (the migrator's advisory lock) must stay on the one
+   * connection that took it, or an unlock sent through another connection would leave it held.
    */
   session<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
     return this.shared.session((session) => {
@@ -59,7 +61,17 @@ export class SchemaScopedSqlClient implements SqlClient {
             inTransaction = false;
             return session.query<Row>(text, params);
           }
-          return inTransaction ? session.query<Row>(text, params) : this.query<Row>(text, params);
+          if (inTransaction) return session.query<Row>(text, params);
+          await session.query('BEGIN');
+          try {
+            await session.query(this.setSearchPath);
+            const result = await session.query<Row>(text, params);
+            await session.query('COMMIT');
+            return result;
+          } catch (error) {
+            await session.query('ROLLBACK');
+            throw error;
+          }
         },
       });
     });
